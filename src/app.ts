@@ -1,0 +1,92 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from './context.js';
+import { makeAuthenticator } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerIdempotency, isStream } from './http/idempotency.js';
+import { unsupportedMediaType } from './http/problem.js';
+import { platformRoutes } from './http/platform-routes.js';
+import { organizationRoutes } from './organizations/routes.js';
+import { catalogueRoutes } from './catalogue/routes.js';
+import { roundRoutes } from './rounds/routes.js';
+import { demandRoutes } from './demand/routes.js';
+import { bidRoutes } from './bids/routes.js';
+import { resultRoutes } from './results/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { ocdsRoutes } from './ocds/routes.js';
+import { openapiInfo } from './openapi-info.js';
+
+declare module 'fastify' {
+  interface FastifyInstance { ctx: AppContext; auth: ReturnType<typeof makeAuthenticator> }
+  interface FastifyContextConfig { bulk?: boolean }
+}
+
+export const BULK_TYPES = ['text/csv', 'application/x-ndjson'];
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Bodies are validated strictly (no coercion: "5" is not a quantity); query strings and params are coerced. */
+function validators() {
+  const body = addFormats(new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
+  const query = addFormats(new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false }));
+  return ({ schema, httpPart }: { schema: any; httpPart?: string }) =>
+    (httpPart === 'body' ? body : query).compile(schema);
+}
+
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: ctx.config.logLevel },
+    bodyLimit: ctx.config.bodyLimit,
+    ajv: { customOptions: {} },
+    // Request ids let an operator match one request's log line to a user's report.
+    genReqId: () => Math.random().toString(36).slice(2, 12),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('ctx', ctx);
+  app.decorate('auth', makeAuthenticator(ctx));
+  app.setValidatorCompiler(validators());
+  registerErrorHandling(app);
+
+  // An empty JSON body (e.g. POST /publish) is no body, not an error.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (String(body).trim() === "") return done(null, undefined);
+    return jsonParser(req, String(body), done);
+  });
+  // Bulk bodies are streamed to the service, never buffered whole.
+  app.addContentTypeParser(BULK_TYPES, (_req, payload, done) => done(null, payload));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: openapiInfo,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', app.auth.onRequest);
+  app.addHook('preValidation', async (req) => {
+    // JSON routes take JSON only; bulk routes take CSV or NDJSON only.
+    if (req.body === undefined) return;
+    const bulk = req.routeOptions.config?.bulk === true;
+    if (!bulk && isStream(req.body)) throw unsupportedMediaType('This route takes application/json');
+  });
+  registerIdempotency(app, ctx);
+
+  await app.register(platformRoutes);
+  await app.register(organizationRoutes);
+  await app.register(catalogueRoutes);
+  await app.register(roundRoutes);
+  await app.register(demandRoutes);
+  await app.register(bidRoutes);
+  await app.register(resultRoutes);
+  await app.register(auditRoutes);
+  await app.register(ocdsRoutes);
+  return app;
+}

@@ -1,0 +1,77 @@
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+
+/**
+ * Sealed bids. Each round has an X25519 key pair: bids are sealed to its
+ * public key (ephemeral X25519 + HKDF-SHA256 + AES-256-GCM), and the private
+ * key, the round key, is stored only wrapped (AES-256-GCM) by the configured
+ * key-encryption key and unwrapped only at opening. So the server that
+ * accepts bids has no key that reads them until the round is opened.
+ * Additional data binds each ciphertext to its round, item, bidder and version.
+ */
+function gcmSeal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  const ct = Buffer.concat([c.update(plaintext), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), ct]);
+}
+
+function gcmOpen(key: Buffer, buf: Buffer, aad: string): Buffer {
+  const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12));
+  d.setAAD(Buffer.from(aad, 'utf8'));
+  d.setAuthTag(buf.subarray(12, 28));
+  return Buffer.concat([d.update(buf.subarray(28)), d.final()]);
+}
+
+export interface RoundKeys { publicKey: string; wrappedPrivateKey: string }
+
+export function newRoundKeys(kek: Buffer, roundId: string): RoundKeys {
+  const { publicKey, privateKey } = generateKeyPairSync('x25519');
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
+  return {
+    publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    wrappedPrivateKey: gcmSeal(kek, pkcs8, `round-key:${roundId}`).toString('base64'),
+  };
+}
+
+/** Only the opening calls this. */
+export function unwrapRoundKey(kek: Buffer, wrapped: string, roundId: string): KeyObject {
+  const der = gcmOpen(kek, Buffer.from(wrapped, 'base64'), `round-key:${roundId}`);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
+export interface SealedContent { packagePrice: string; salt: string }
+export interface BidPlace { roundId: string; itemCode: string; manufacturerId: string; version: number }
+
+const bidAad = (w: BidPlace) => `bid:${w.roundId}:${w.itemCode}:${w.manufacturerId}:${w.version}`;
+const SPKI_LEN = 44; // DER SubjectPublicKeyInfo of an X25519 key
+
+function derive(shared: Buffer, ephemeral: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', shared, ephemeral, 'jicai sealed bid v1', 32));
+}
+
+const publicKeys = new Map<string, KeyObject>();
+function roundPublicKey(spkiBase64: string): KeyObject {
+  let k = publicKeys.get(spkiBase64);
+  if (!k) {
+    k = createPublicKey({ key: Buffer.from(spkiBase64, 'base64'), format: 'der', type: 'spki' });
+    if (publicKeys.size > 1000) publicKeys.clear();
+    publicKeys.set(spkiBase64, k);
+  }
+  return k;
+}
+
+export function sealBid(roundPublicKeySpki: string, where: BidPlace, content: SealedContent): string {
+  const eph = generateKeyPairSync('x25519');
+  const ephDer = eph.publicKey.export({ format: 'der', type: 'spki' });
+  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: roundPublicKey(roundPublicKeySpki) });
+  const body = gcmSeal(derive(shared, ephDer), Buffer.from(JSON.stringify(content), 'utf8'), bidAad(where));
+  return Buffer.concat([ephDer, body]).toString('base64');
+}
+
+export function openBid(roundKey: KeyObject, where: BidPlace, sealed: string): SealedContent {
+  const buf = Buffer.from(sealed, 'base64');
+  const ephDer = buf.subarray(0, SPKI_LEN);
+  const shared = diffieHellman({ privateKey: roundKey, publicKey: createPublicKey({ key: ephDer, format: 'der', type: 'spki' }) });
+  return JSON.parse(gcmOpen(derive(shared, ephDer), buf.subarray(SPKI_LEN), bidAad(where)).toString('utf8'));
+}

@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { AppContext, Principal } from '../context.js';
+import { appendEvent } from '../audit/service.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { conflict, invalidState, notFound, unprocessable } from '../http/problem.js';
+import { D, fmt4 } from '../rules/decimal.js';
+import { comparableUnitPrice } from '../rules/selection.js';
+import type { RoundRow } from '../rounds/service.js';
+import { canSee } from '../rounds/service.js';
+import { sealBid } from './crypto.js';
+
+export interface ReceiptFields { roundId: string; itemCode: string; manufacturerId: string; productId: string; packagePrice: string; version: number; salt: string }
+
+/** DOMAIN.md "Integrity": sha256 of the RFC 8785 JSON of the receipt fields. */
+export const receiptDigest = (f: ReceiptFields): string =>
+  createHash('sha256').update(canonicalize({
+    roundId: f.roundId, itemCode: f.itemCode, manufacturerId: f.manufacturerId, productId: f.productId,
+    packagePrice: f.packagePrice, version: f.version, salt: f.salt,
+  }) as string, 'utf8').digest('hex');
+
+/** The bid window on the server clock: 409 outside it. */
+export function checkWindow(r: Pick<RoundRow, 'state' | 'bid_opens_at' | 'bid_closes_at'>, now: Date): void {
+  if (r.state === 'draft' || r.state === 'demand') throw conflict('bidding-not-open', 'Bidding not open', 'Bidding has not started for this round');
+  if (r.state === 'cancelled') throw invalidState('The round is cancelled');
+  if (r.state !== 'bidding') throw conflict('bidding-closed', 'Bidding closed', 'Bidding for this round is over');
+  if (now < new Date(r.bid_opens_at)) throw conflict('bidding-not-open', 'Bidding not open', `Bidding opens at ${new Date(r.bid_opens_at).toISOString()}`);
+  if (now >= new Date(r.bid_closes_at)) throw conflict('bidding-closed', 'Bidding closed', `Bidding closed at ${new Date(r.bid_closes_at).toISOString()}`);
+}
+
+const mismatch = (detail: string) => unprocessable('product-mismatch', 'Product does not match the item', detail);
+const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * Submits or replaces a sealed bid. One transaction: the round row is
+ * key-share locked (so opening, which locks it for update, waits for bids in
+ * flight), the window is checked on the server clock inside it, the price is
+ * sealed before it reaches the database, and the audit event carries only the digest.
+ */
+export async function putBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string, input: { productId: string; packagePrice: string }) {
+  const packagePrice = fmt4(new D(input.packagePrice))!;
+  const salt = randomBytes(16).toString('hex');
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query<any>(
+      `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
+              i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
+              i.reference_strength_value::text AS ref_value, i.reference_strength_unit AS ref_unit,
+              i.strength_price_ratio::text AS ratio, i.max_unit_price::text AS max_unit_price,
+              pr.manufacturer_id AS p_manufacturer, pr.generic_name AS p_name, pr.dosage_form AS p_form, pr.category AS p_category,
+              pr.strength_value::text AS p_value, pr.strength_unit AS p_unit, pr.pack_size,
+              (SELECT version FROM bids b WHERE b.round_id = r.id AND b.item_code = $2 AND b.manufacturer_id = $4) AS version
+         FROM rounds r
+         LEFT JOIN items i ON i.round_id = r.id AND i.code = $2
+         LEFT JOIN products pr ON pr.id = $3
+        WHERE r.id = $1
+          FOR KEY SHARE OF r`, [roundId, itemCode, input.productId, p.orgId]);
+    const r = rows[0];
+    if (!r || !canSee(p, r)) throw notFound('Round');
+    if (!r.code) throw notFound('Item');
+    const now = ctx.clock.now();
+    checkWindow(r, now);
+    if (!r.p_manufacturer) throw mismatch(`Product ${input.productId} does not exist`);
+    if (r.p_manufacturer !== p.orgId) throw mismatch("The product is another manufacturer's");
+    if (r.p_category !== r.i_category || !same(r.p_name, r.i_name) || !same(r.p_form, r.i_form)) {
+      throw mismatch(`The product is not ${r.i_name} (${r.i_form})`);
+    }
+    const price = comparableUnitPrice(
+      { referenceStrength: r.ref_value === null ? null : { value: r.ref_value, unit: r.ref_unit }, strengthPriceRatio: r.ratio },
+      new D(packagePrice), r.pack_size, r.p_value === null ? null : { value: r.p_value, unit: r.p_unit });
+    if (!price) throw mismatch("The product's strength cannot be converted to the item's reference strength");
+    if (price.comparableUnitPrice.gt(r.max_unit_price)) {
+      throw unprocessable('price-above-ceiling', 'Price above ceiling',
+        `The comparable unit price is above the item's maxUnitPrice ${fmt4(new D(r.max_unit_price))}`);
+    }
+    const version = (r.version ?? 0) + 1;
+    const where = { roundId, itemCode, manufacturerId: p.orgId!, version };
+    const digest = receiptDigest({ ...where, productId: input.productId, packagePrice, salt });
+    const sealed = sealBid(r.bid_public_key, where, { packagePrice, salt });
+    const written = await tx.query(
+      `INSERT INTO bids AS b (round_id, item_code, manufacturer_id, product_id, sealed, digest, version, submission_seq, submitted_at, withdrawn)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('bid_submission_seq'), $8, false)
+       ON CONFLICT (round_id, item_code, manufacturer_id) DO UPDATE SET product_id = EXCLUDED.product_id,
+         sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, version = EXCLUDED.version,
+         submission_seq = EXCLUDED.submission_seq, submitted_at = EXCLUDED.submitted_at, withdrawn = false
+       WHERE b.version = $7 - 1
+       RETURNING 1`, [roundId, itemCode, p.orgId, input.productId, sealed, digest, version, now]);
+    if (!written.length) throw conflict('bid-conflict', 'Concurrent bid', 'Another write of this bid won the race; send it again');
+    await appendEvent(tx, roundId, {
+      type: version === 1 || r.version === null ? 'bid.submitted' : 'bid.replaced', actor: p.orgId!, at: now,
+      data: { itemCode, manufacturerId: p.orgId, version, digest },
+    });
+    return { itemCode, productId: input.productId, packagePrice, version, submittedAt: now.toISOString(), receipt: { digest, salt } };
+  });
+}
+
+export async function withdrawBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const rows = await tx.query<any>(`SELECT * FROM rounds WHERE id = $1 FOR KEY SHARE`, [roundId]);
+    const r = rows[0];
+    if (!r || !canSee(p, r)) throw notFound('Round');
+    const now = ctx.clock.now();
+    checkWindow(r, now);
+    const done = await tx.query<{ version: number }>(
+      `UPDATE bids SET withdrawn = true, sealed = '', digest = '', version = version + 1, submitted_at = $4
+        WHERE round_id = $1 AND item_code = $2 AND manufacturer_id = $3 AND NOT withdrawn RETURNING version`,
+      [roundId, itemCode, p.orgId, now]);
+    if (!done.length) throw notFound('Bid');
+    await appendEvent(tx, roundId, { type: 'bid.withdrawn', actor: p.orgId!, at: now, data: { itemCode, manufacturerId: p.orgId, version: done[0].version } });
+  });
+}
+
+const OPENED = new Set(['opened', 'awarded', 'closed']);
+
+/** Before opening: a bidder's own bids without prices; alliance/operator get 409. After: prices from the results. */
+export async function listBids(ctx: AppContext, p: Principal, r: RoundRow, q: { limit?: number; cursor?: string }) {
+  const limit = q.limit ?? 100;
+  const after = decodeCursor(q.cursor, 2) ?? ['', ''];
+  const opened = OPENED.has(r.state);
+  if (!opened && p.role !== 'manufacturer') throw invalidState('Bids are sealed until the round is opened');
+  const own = p.role === 'manufacturer';
+  const rows = await ctx.db.query<any>(
+    `SELECT b.item_code, b.manufacturer_id, b.product_id, b.version, b.submitted_at, b.digest,
+            ${opened ? 'br.package_price::text AS package_price, br.salt' : 'NULL AS package_price, NULL AS salt'}
+       FROM bids b ${opened ? 'LEFT JOIN bid_results br ON br.round_id = b.round_id AND br.item_code = b.item_code AND br.manufacturer_id = b.manufacturer_id' : ''}
+      WHERE b.round_id = $1 AND NOT b.withdrawn ${own ? 'AND b.manufacturer_id = $4' : ''}
+        AND (b.item_code, b.manufacturer_id) > ($2, $3)
+      ORDER BY b.item_code, b.manufacturer_id LIMIT ${limit + 1}`,
+    own ? [r.id, after[0], after[1], p.orgId] : [r.id, after[0], after[1]]);
+  return toPage(rows, limit, (b) => [b.item_code, b.manufacturer_id], (b) => ({
+    itemCode: b.item_code, manufacturerId: b.manufacturer_id, productId: b.product_id, version: b.version,
+    submittedAt: new Date(b.submitted_at).toISOString(),
+    ...(opened && b.package_price !== null ? { packagePrice: fmt4(new D(b.package_price))! } : {}),
+    receipt: opened && b.salt ? { digest: b.digest, salt: b.salt } : { digest: b.digest },
+  }));
+}

@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  /** PostgreSQL URL; absent means the embedded PGlite database in dataDir. */
+  databaseUrl: string | null;
+  /** Redis URL for BullMQ; absent means jobs run in-process. */
+  redisUrl: string | null;
+  masterKey: string;
+  /** 32-byte key-encryption key that wraps every round's bid data key. */
+  bidKek: Buffer;
+  bodyLimit: number;
+  bulkBodyLimit: number;
+  /** Set when the master key was generated on this start, so server.ts can print it once. */
+  generatedMasterKey: boolean;
+}
+
+class ConfigError extends Error {}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Reads a key from the environment, else from dataDir, else (embedded only) generates it there once. */
+function loadKey(opts: { env: string | undefined; file: string; embedded: boolean; name: string; make: () => string }): { value: string; generated: boolean } {
+  if (opts.env) return { value: opts.env, generated: false };
+  if (existsSync(opts.file)) return { value: readFileSync(opts.file, 'utf8').trim(), generated: false };
+  if (!opts.embedded) throw new ConfigError(`${opts.name} is required when DATABASE_URL is set`);
+  const value = opts.make();
+  writeFileSync(opts.file, value + '\n', { mode: 0o600 });
+  return { value, generated: true };
+}
+
+export function parseKek(text: string): Buffer {
+  const buf = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (buf.length !== 32) throw new ConfigError('JICAI_BID_KEK must be 32 bytes, as 64 hex digits or base64');
+  return buf;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.JICAI_DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || null;
+  const embedded = databaseUrl === null;
+  if (embedded || !env.JICAI_MASTER_KEY || !env.JICAI_BID_KEK) mkdirSync(dataDir, { recursive: true });
+  const master = loadKey({
+    env: env.JICAI_MASTER_KEY, file: join(dataDir, 'master-key'), embedded, name: 'JICAI_MASTER_KEY',
+    make: () => 'jk_op_' + randomBytes(24).toString('base64url'),
+  });
+  if (master.value.length < 16) throw new ConfigError('JICAI_MASTER_KEY must be at least 16 characters');
+  const kek = loadKey({
+    env: env.JICAI_BID_KEK, file: join(dataDir, 'bid-kek'), embedded, name: 'JICAI_BID_KEK',
+    make: () => randomBytes(32).toString('hex'),
+  });
+  return {
+    port: intEnv(env, 'PORT', 3000),
+    host: env.HOST || '127.0.0.1',
+    dataDir,
+    logLevel: env.LOG_LEVEL || 'info',
+    databaseUrl,
+    redisUrl: env.REDIS_URL || null,
+    masterKey: master.value,
+    bidKek: parseKek(kek.value),
+    bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),
+    bulkBodyLimit: intEnv(env, 'JICAI_BULK_BODY_LIMIT', 512 * 1024 * 1024),
+    generatedMasterKey: master.generated,
+  };
+}

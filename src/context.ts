@@ -1,0 +1,27 @@
+import type { Config } from './config.js';
+import type { Clock } from './clock.js';
+import type { Db } from './db/client.js';
+import type { Dispatcher } from './http/health.js';
+
+/** Everything a service needs, built once per process (or per test). */
+export interface AppContext {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  /** The job queue's health probe: Redis in production, in-process in embedded mode. */
+  queue: Dispatcher;
+}
+
+export type Role = 'operator' | 'alliance' | 'hospital' | 'manufacturer';
+
+export interface Principal {
+  role: Role;
+  /** null for the operator's master key. */
+  orgId: string | null;
+  tokenId: string | null;
+  regionCode: string | null;
+  /** An alliance's regions. */
+  regionCodes: string[];
+}
+
+export const actorOf = (p: Principal): string => p.orgId ?? 'operator';

@@ -1,0 +1,89 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { PGlite } from '@electric-sql/pglite';
+
+export type Row = Record<string, any>;
+
+/** What a service needs of a connection: parameterised SQL and COPY … FROM STDIN. */
+export interface Queryable {
+  query<T = Row>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `COPY … FROM STDIN` fed by `source`, a stream of text chunks in the COPY format. */
+  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(readonly sql: postgres.Sql) {}
+  query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    return wrap(this.sql, text, params) as unknown as Promise<T[]>;
+  }
+  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void> {
+    return copyPostgres(this.sql, copySql, source);
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.sql.begin((tx) => fn({
+      query: (text, params = []) => wrap(tx, text, params) as any,
+      copyFrom: (copySql, source) => copyPostgres(tx, copySql, source),
+    })) as Promise<T>;
+  }
+  close(): Promise<void> { return this.sql.end({ timeout: 5 }); }
+}
+
+function wrap(sql: postgres.Sql | postgres.TransactionSql, text: string, params: unknown[]) {
+  return sql.unsafe(text, params as any[], { prepare: true });
+}
+
+async function copyPostgres(sql: postgres.Sql | postgres.TransactionSql, copySql: string, source: AsyncIterable<string>) {
+  const writable = await sql.unsafe(copySql).writable();
+  await pipeline(Readable.from(source), writable);
+}
+
+/** PGlite runs in this process: one connection, transactions serialised by PGlite itself. */
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  constructor(readonly pg: PGlite) {}
+  async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pg.query<T>(text, params)).rows;
+  }
+  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void> {
+    return copyPglite(this.pg, copySql, source);
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) => fn({
+      query: async (text, params = []) => (await tx.query<any>(text, params)).rows,
+      copyFrom: (copySql, source) => copyPglite(tx, copySql, source),
+    }));
+  }
+  close(): Promise<void> { return this.pg.close(); }
+}
+
+/** PGlite reads COPY input from a Blob: the embedded mode buffers one upload (it serves small installations). */
+async function copyPglite(pg: { query: PGlite['query'] }, copySql: string, source: AsyncIterable<string>) {
+  const parts: string[] = [];
+  for await (const chunk of source) parts.push(chunk);
+  await pg.query(copySql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob(parts) });
+}
+
+export interface DbOptions { databaseUrl: string | null; dataDir?: string | null; max?: number }
+
+export async function createDb(opts: DbOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    // int8 and numeric arrive as strings (no float ever); counts are cast to int in SQL.
+    const sql = postgres(opts.databaseUrl, {
+      max: opts.max ?? 20,
+      onnotice: () => {},
+      connection: { application_name: 'jicai' },
+    });
+    return new PostgresDb(sql);
+  }
+  const pg = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+  await pg.waitReady;
+  return new PgliteDb(pg);
+}

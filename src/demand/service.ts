@@ -1,0 +1,139 @@
+import type { Readable } from 'node:stream';
+import type { AppContext, Principal } from '../context.js';
+import { actorOf } from '../context.js';
+import type { Queryable } from '../db/client.js';
+import { appendEvent } from '../audit/service.js';
+import { LineErrors, copyLine, copyStream, readBulk, type BulkRecord } from '../http/bulk.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { invalidInput, notFound } from '../http/problem.js';
+import { loadItem, requireState, visibleRound, type RoundRow } from '../rounds/service.js';
+import { MAX_QUANTITY } from './schemas.js';
+
+/** SQL: is the hospital `h` under one of the round's regions ($n = the round's region codes)? */
+export const inRoundRegions = (h: string, regionsParam: string) =>
+  `EXISTS (SELECT 1 FROM unnest(${regionsParam}::text[]) rc WHERE starts_with(${h}.region_code, regexp_replace(rc, '(00)+$', '')))`;
+
+async function checkManufacturer(tx: Queryable, id: string | null | undefined, path: string) {
+  if (!id) return;
+  const m = await tx.query(`SELECT 1 FROM organizations WHERE id = $1 AND kind = 'manufacturer'`, [id]);
+  if (!m.length) throw invalidInput('No such manufacturer', [{ path, message: 'not a manufacturer' }]);
+}
+
+/** A hospital's own demand line; it replaces the earlier one. */
+export async function putDemand(ctx: AppContext, p: Principal, roundId: string, itemCode: string, input: { quantity: number; preferredManufacturerId?: string | null }) {
+  return ctx.db.transaction(async (tx) => {
+    const r = await visibleRound(tx, p, roundId, true);
+    if (!(await loadItem(tx, roundId, itemCode))) throw notFound('Item');
+    requireState(r, 'demand');
+    await checkManufacturer(tx, input.preferredManufacturerId, '/preferredManufacturerId');
+    await tx.query(
+      `INSERT INTO demand (round_id, item_code, hospital_id, quantity, preferred_manufacturer_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (round_id, item_code, hospital_id) DO UPDATE SET quantity = EXCLUDED.quantity,
+         preferred_manufacturer_id = EXCLUDED.preferred_manufacturer_id`,
+      [roundId, itemCode, p.orgId, input.quantity, input.preferredManufacturerId ?? null]);
+    return { hospitalId: p.orgId!, itemCode, quantity: input.quantity, preferredManufacturerId: input.preferredManufacturerId ?? null };
+  });
+}
+
+const DEMAND_FIELDS = new Set(['hospitalId', 'hospitalExternalId', 'itemCode', 'quantity', 'preferredManufacturerId']);
+
+/** Checks what one line can show by itself; the rest (hospitals, items, scope, duplicates) is SQL over the whole upload. */
+export function stageDemand({ line, record: r }: BulkRecord): string | { error: string } {
+  for (const k in r) if (!DEMAND_FIELDS.has(k)) return { error: `unknown column ${k}` };
+  const hid = r.hospitalId, hext = r.hospitalExternalId, item = r.itemCode, pref = r.preferredManufacturerId;
+  if (hid === undefined && hext === undefined) return { error: 'hospitalId or hospitalExternalId is required' };
+  if (typeof item !== 'string' && typeof item !== 'number') return { error: 'itemCode is required' };
+  const q = r.quantity;
+  let quantity: number;
+  if (typeof q === 'number') quantity = q;
+  else if (typeof q === 'string' && /^-?\d+$/.test(q)) quantity = Number(q);
+  else return { error: q === undefined ? 'quantity is required' : 'quantity must be a whole number' };
+  if (!Number.isInteger(quantity)) return { error: 'quantity must be a whole number' };
+  if (quantity < 1) return { error: 'quantity must be at least 1' };
+  if (quantity > MAX_QUANTITY) return { error: `quantity must be at most ${MAX_QUANTITY}` };
+  return copyLine([line, hid === undefined ? null : String(hid), hext === undefined ? null : String(hext), String(item), quantity,
+    pref === undefined || pref === null ? null : String(pref)]);
+}
+
+/**
+ * All-or-nothing upload: COPY into a staging table, one set-based check that
+ * names bad lines, one INSERT … ON CONFLICT that replaces the given keys.
+ */
+export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string, body: { stream: Readable; format: 'csv' | 'ndjson' }) {
+  const errors = new LineErrors();
+  const state = { malformed: false, rows: 0 };
+  return ctx.db.transaction(async (tx) => {
+    const r = await visibleRound(tx, p, roundId, true);
+    requireState(r, 'demand');
+    await tx.query(`CREATE TEMP TABLE demand_stage (line int, hospital_id text, hospital_external_id text, item_code text,
+      quantity int, preferred text) ON COMMIT DROP`);
+    await tx.copyFrom('COPY demand_stage FROM STDIN', copyStream(readBulk(body.stream, body.format), errors, state, stageDemand));
+    // Hospitals of the platform with whether they are under the round's regions: one small hash table.
+    await tx.query(`CREATE TEMP TABLE demand_hospitals ON COMMIT DROP AS
+      SELECT h.id, h.external_id, ${inRoundRegions('h', '$1')} AS in_scope FROM organizations h WHERE h.kind = 'hospital'`, [r.region_codes]);
+    const bad = await tx.query<{ line: number; message: string }>(
+      `SELECT s.line, CASE
+          WHEN h.id IS NULL THEN 'unknown hospital ' || coalesce(s.hospital_id, s.hospital_external_id)
+          WHEN NOT h.in_scope THEN 'hospital ' || h.id || ' is outside the alliance''s regions'
+          WHEN i.code IS NULL THEN 'unknown item ' || s.item_code
+          ELSE 'unknown manufacturer ' || s.preferred END AS message
+         FROM demand_stage s
+         LEFT JOIN demand_hospitals h ON h.id = s.hospital_id OR (s.hospital_id IS NULL AND h.external_id = s.hospital_external_id)
+         LEFT JOIN items i ON i.round_id = $1 AND i.code = s.item_code
+         LEFT JOIN organizations m ON m.id = s.preferred AND m.kind = 'manufacturer'
+        WHERE h.id IS NULL OR NOT h.in_scope OR i.code IS NULL OR (s.preferred IS NOT NULL AND m.id IS NULL)
+        ORDER BY s.line LIMIT 100`, [roundId]);
+    if (bad.length) { state.malformed ||= false; errors.addAll(bad); }
+    if (errors.any) throw errors.problem(state.malformed && bad.length === 0);
+    if (state.rows === 0) throw invalidInput('The upload has no records');
+    await tx.query('SAVEPOINT merge');
+    try {
+      await tx.query(
+        `INSERT INTO demand (round_id, item_code, hospital_id, quantity, preferred_manufacturer_id)
+         SELECT $1, s.item_code, coalesce(s.hospital_id, h.id), s.quantity, s.preferred
+           FROM demand_stage s LEFT JOIN demand_hospitals h ON s.hospital_id IS NULL AND h.external_id = s.hospital_external_id
+         ON CONFLICT (round_id, item_code, hospital_id) DO UPDATE
+           SET quantity = EXCLUDED.quantity, preferred_manufacturer_id = EXCLUDED.preferred_manufacturer_id`, [roundId]);
+    } catch (e: any) {
+      if (e?.code !== '21000') throw e;
+      // The same key twice in one upload: name both lines.
+      await tx.query('ROLLBACK TO SAVEPOINT merge');
+      errors.addAll(await duplicateLines(tx));
+      throw errors.problem(false);
+    }
+    await appendEvent(tx, roundId, { type: 'demand.uploaded', actor: actorOf(p), at: ctx.clock.now(), data: { rows: state.rows } });
+    return { rows: state.rows };
+  });
+}
+
+function duplicateLines(tx: Queryable) {
+  return tx.query<{ line: number; message: string }>(
+    `WITH k AS (SELECT s.line, coalesce(s.hospital_id, h.id) AS hospital, s.item_code FROM demand_stage s
+                  LEFT JOIN demand_hospitals h ON s.hospital_id IS NULL AND h.external_id = s.hospital_external_id),
+          w AS (SELECT line, hospital, item_code, min(line) OVER (PARTITION BY hospital, item_code) AS first,
+                       count(*) OVER (PARTITION BY hospital, item_code) AS n FROM k)
+     SELECT line, 'hospital ' || hospital || ' and item ' || item_code || ' repeat line ' || first AS message
+       FROM w WHERE n > 1 AND line <> first ORDER BY line LIMIT 100`);
+}
+
+export async function listDemand(ctx: AppContext, p: Principal, r: RoundRow, q: { limit?: number; cursor?: string; itemCode?: string }) {
+  const limit = q.limit ?? 100;
+  if (p.role === 'hospital') {
+    const after = decodeCursor(q.cursor, 1);
+    const rows = await ctx.db.query(
+      `SELECT item_code, hospital_id, quantity, preferred_manufacturer_id FROM demand
+        WHERE round_id = $1 AND hospital_id = $2 AND item_code > $3 ORDER BY item_code LIMIT $4`,
+      [r.id, p.orgId, after ? after[0] : '', limit + 1]);
+    return toPage(rows, limit, (x: any) => [x.item_code], (x: any) => ({
+      hospitalId: x.hospital_id, itemCode: x.item_code, quantity: x.quantity, preferredManufacturerId: x.preferred_manufacturer_id,
+    }));
+  }
+  // Alliance, operator and bidders see totals per item (the volume on offer), never another hospital's lines.
+  const after = decodeCursor(q.cursor, 1);
+  const rows = await ctx.db.query(
+    `SELECT i.code, count(d.hospital_id)::int AS hospitals, coalesce(sum(d.quantity), 0)::bigint::text AS quantity
+       FROM items i LEFT JOIN demand d ON d.round_id = i.round_id AND d.item_code = i.code
+      WHERE i.round_id = $1 AND i.code > $2 GROUP BY i.code ORDER BY i.code LIMIT $3`,
+    [r.id, after ? after[0] : '', limit + 1]);
+  return toPage(rows, limit, (x: any) => [x.code], (x: any) => ({ itemCode: x.code, hospitals: x.hospitals, quantity: Number(x.quantity) }));
+}

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Problem, notFound, tooLarge, unsupportedMediaType, validation } from './problem.js';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+export function sendProblem(reply: FastifyReply, p: Problem) {
+  return reply.code(p.status).type(PROBLEM_JSON).send(p.toJSON());
+}
+
+/** Maps every error, Fastify's own included, to problem+json; never a stack trace or SQL. */
+export function toProblem(err: FastifyError | Error): Problem {
+  if (err instanceof Problem) return err;
+  const e = err as FastifyError;
+  if (e.validation) {
+    const where = e.validationContext && e.validationContext !== 'body' ? `${e.validationContext}: ` : '';
+    return validation(`The request ${e.validationContext ?? 'body'} is invalid`, e.validation.map((v) => {
+      const missing = (v.params as any)?.missingProperty;
+      const extra = (v.params as any)?.additionalProperty;
+      const path = v.instancePath + (missing ? `/${missing}` : '') + (extra ? `/${extra}` : '');
+      return { path: path || '/', message: where + (extra ? `unknown field ${extra}` : v.message ?? 'invalid') };
+    }));
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return tooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return unsupportedMediaType('Send application/json (or text/csv, application/x-ndjson to bulk routes)');
+  }
+  if (e.statusCode === 413) return tooLarge();
+  if (e.statusCode === 415) return unsupportedMediaType(e.message);
+  if (e.statusCode === 429) return new Problem(429, 'rate-limited', 'Too many requests', 'Slow down and retry later');
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return validation(e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The JSON body is empty' : 'The request body is not valid JSON');
+  }
+  return new Problem(500, 'internal', 'Internal error', 'The server failed to handle this request');
+}
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const p = toProblem(err);
+    if (p.status >= 500) req.log.error({ err: { message: err.message, code: (err as any).code, stack: err.stack } }, 'request failed');
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, notFound(`Route ${req.method} ${req.url.split('?')[0]}`)));
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  db: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
+  queue: Type.Union([Type.Literal('ok'), Type.Literal('down'), Type.Literal('in-process')]),
+});
+
+export async function platformRoutes(app: FastifyInstance) {
+  app.get('/health', {
+    config: { public: true },
+    schema: { tags: ['platform'], security: [], response: { 200: Health, 503: Health } },
+  }, async (_req, reply) => {
+    const { db, queue } = app.ctx;
+    const dbOk = await db.query('SELECT 1').then(() => true, () => false);
+    const queueOk = await queue.ping().then(() => true, () => false);
+    const body = {
+      status: dbOk && queueOk ? 'ok' as const : 'degraded' as const,
+      db: dbOk ? 'ok' as const : 'down' as const,
+      queue: queue.kind === 'in-process' ? 'in-process' as const : queueOk ? 'ok' as const : 'down' as const,
+    };
+    return reply.code(dbOk && queueOk ? 200 : 503).send(body);
+  });
+
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+}

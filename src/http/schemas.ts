@@ -1,0 +1,20 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const ProblemSchema = Type.Object({
+  type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({
+    path: Type.Optional(Type.String()), line: Type.Optional(Type.Integer()), message: Type.String(),
+  }))),
+}, { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' });
+
+/** Response schemas for a route: its successes plus problem+json for every error. */
+export const responses = (ok: Record<number, TSchema>) => ({
+  ...ok,
+  '4xx': ProblemSchema,
+  '5xx': ProblemSchema,
+});
+
+export const Decimal4 = Type.String({ pattern: '^-?[0-9]+\\.[0-9]{4}$', description: 'decimal, 4 places, half up' });
+export const NullableDecimal4 = Type.Union([Decimal4, Type.Null()]);
+export const DecimalInput = Type.String({ pattern: '^[0-9]{1,12}(\\.[0-9]{1,8})?$', description: 'a non-negative decimal string' });
+export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

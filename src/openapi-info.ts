@@ -1,0 +1,18 @@
+export const openapiInfo = {
+  title: 'jicai — volume-based procurement API',
+  version: '1.0.0',
+  description: [
+    'Volume-based procurement (集中带量采购) of medicines and medical consumables.',
+    '',
+    'Conventions: Bearer tokens; errors are RFC 9457 application/problem+json whose `type` ends in a slug',
+    '(`/problems/<slug>`); money is a decimal string with 4 places, rounded half up; quantities are integers;',
+    'lists are `{data, nextCursor}` with `?limit=` (default 100, max 1000) and `?cursor=`.',
+    '',
+    'Choices this implementation makes where the contract leaves one:',
+    '- 400 `validation` for a body that breaks the JSON schema or is not JSON; 422 `validation` for rows of a bulk',
+    '  upload that are well-formed but name unknown hospitals or items; 413 `payload-too-large`; 415 `unsupported-media-type`.',
+    '- Idempotency-Key applies to JSON POST bodies; streamed bulk uploads are not buffered for it (their writes',
+    '  replace keyed rows, so a repeated demand upload is harmless; a repeated organizations upload fails on externalId).',
+    '- The operator acts with the master key and is no organization; tokens are issued to organizations.',
+  ].join('\n'),
+};

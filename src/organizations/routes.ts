@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { access, requireRole, roles, who } from '../http/auth.js';
+import { bulkBody } from '../http/bulk.js';
+import { PageQuery, pageOf } from '../http/pagination.js';
+import { IdParam, responses } from '../http/schemas.js';
+import { BulkCreated, Organization, OrganizationInput, OrgKind, Suspension, SuspensionInput, TokenCreated, TokenInput } from './schemas.js';
+import * as svc from './service.js';
+
+const tags = ['organizations'];
+
+export async function organizationRoutes(app: FastifyInstance) {
+  const ctx = app.ctx;
+  // 404 for an organization the caller may not see, then 403 for a non-operator.
+  const operatorOnOrg = access(async (p, req) => {
+    await svc.getOrganization(ctx, p, (req.params as any).id);
+    requireRole(p, 'operator');
+  });
+
+  app.post('/v1/organizations', {
+    onRequest: roles('operator'),
+    schema: { tags, body: OrganizationInput, response: responses({ 201: Organization }) },
+  }, async (req, reply) => {
+    const p = who(req);
+    const org = await svc.createOrganization(ctx, p, req.body as any);
+    return reply.code(201).header('location', `/v1/organizations/${org.id}`).send(org);
+  });
+
+  app.post('/v1/organizations/bulk', {
+    config: { bulk: true },
+    onRequest: roles('operator'),
+    bodyLimit: ctx.config.bulkBodyLimit,
+    schema: {
+      tags, description: 'CSV (header row; regionCodes separated by ";") or NDJSON of organizations; all-or-nothing.',
+      consumes: ['text/csv', 'application/x-ndjson'], response: responses({ 201: BulkCreated }),
+    },
+  }, async (req, reply) => {
+    const p = who(req);
+    return reply.code(201).send(await svc.bulkCreateOrganizations(ctx, p, bulkBody(req)));
+  });
+
+  app.get('/v1/organizations', {
+    schema: {
+      tags, description: 'The operator sees every organization; any other caller sees itself.',
+      querystring: Type.Object({ ...PageQuery, kind: Type.Optional(OrgKind), externalId: Type.Optional(Type.String({ maxLength: 100 })) }),
+      response: responses({ 200: pageOf(Organization) }),
+    },
+  }, async (req) => svc.listOrganizations(ctx, who(req), req.query as any));
+
+  app.get('/v1/organizations/:id', {
+    schema: { tags, params: IdParam, response: responses({ 200: Organization }) },
+  }, async (req) => svc.getOrganization(ctx, who(req), (req.params as any).id));
+
+  app.post('/v1/organizations/:id/tokens', {
+    onRequest: operatorOnOrg,
+    schema: { tags, params: IdParam, body: TokenInput, response: responses({ 201: TokenCreated }) },
+  }, async (req, reply) => {
+    const p = who(req);
+    return reply.code(201).send(await svc.createToken(ctx, p, (req.params as any).id, (req.body as any).name));
+  });
+
+  app.delete('/v1/tokens/:id', {
+    schema: { tags, params: IdParam, response: responses({ 204: Type.Null() }) },
+  }, async (req, reply) => {
+    await svc.revokeToken(ctx, who(req), (req.params as any).id);
+    app.auth.forgetAll();
+    return reply.code(204).send();
+  });
+
+  app.post('/v1/organizations/:id/suspensions', {
+    onRequest: operatorOnOrg,
+    schema: { tags, params: IdParam, body: SuspensionInput, response: responses({ 201: Suspension }) },
+  }, async (req, reply) => {
+    const p = who(req);
+    return reply.code(201).send(await svc.createSuspension(ctx, p, (req.params as any).id, req.body as any));
+  });
+}

@@ -1,0 +1,211 @@
+// Evaluation of one item at opening: eligibility, candidates, ranking, winners
+// (DOMAIN.md "Eligibility of a bid" and "Winner selection").
+import { D, type Dec, mean } from './decimal.js';
+import { type Rules, stepLookup } from './presets.js';
+import { type Strength, strengthFactor } from './strength.js';
+
+export interface ItemForEvaluation {
+  code: string;
+  category: 'drug' | 'consumable';
+  referenceStrength: Strength | null;
+  strengthPriceRatio: string;
+  maxUnitPrice: string;
+  baselineUnitPrice: string;
+  /** Item-fixed ratio; overrides rules.agreedVolumeRatios. */
+  agreedVolumeRatio: string | null;
+  /** Item's own tiers (consumables); null → rules.eligibleQualityTiers. */
+  eligibleQualityTiers: string[] | null;
+}
+
+export interface BidForEvaluation {
+  manufacturerId: string;
+  productId: string;
+  packagePrice: string;
+  packSize: number;
+  strength: Strength | null;
+  productVerified: boolean;
+  qualityTier: string;
+  /** The manufacturer has a suspension covering bidClosesAt (decided by the caller). */
+  manufacturerSuspended: boolean;
+  /** Server's strictly increasing order of the bid's last accepted write. */
+  submissionSeq: bigint | number | string;
+}
+
+export type IneligibleReason = 'unverified_product' | 'quality_tier' | 'manufacturer_suspended';
+export type CandidateBy = 'lowest' | 'spread' | 'floor' | 'drop';
+export type Outcome = 'awarded' | 'no_eligible_bids' | 'insufficient_bidders';
+
+export interface BidResult {
+  manufacturerId: string;
+  productId: string;
+  packagePrice: Dec;
+  unitPrice: Dec;
+  comparableUnitPrice: Dec;
+  eligible: boolean;
+  reason: IneligibleReason | null;
+  candidateBy: CandidateBy | null;
+  rank: number | null;
+  winner: boolean;
+}
+
+export interface ItemResult {
+  itemCode: string;
+  outcome: Outcome;
+  eligibleBidders: number;
+  lowest: Dec | null;
+  anchor: Dec | null;
+  maxWinners: number | null;
+  agreedVolumeRatio: Dec | null;
+  priceDrop: Dec | null;
+  /** Same order as the input bids. */
+  bids: BidResult[];
+}
+
+/** Thrown when a bid's product does not match its item; bid submission must refuse such bids. */
+export class ProductMismatchError extends Error {
+  constructor(
+    readonly itemCode: string,
+    readonly manufacturerId: string,
+    readonly productId: string,
+  ) {
+    super(`product ${productId} of ${manufacturerId} does not match item ${itemCode} (strength units cannot be converted)`);
+    this.name = 'ProductMismatchError';
+  }
+}
+
+/**
+ * unitPrice = packagePrice / packSize; comparable = unitPrice × r^log2(ref / strength).
+ * Null when the product's strength cannot be converted to the item's (no match) or packSize < 1.
+ */
+export function comparableUnitPrice(
+  item: Pick<ItemForEvaluation, 'referenceStrength' | 'strengthPriceRatio'>,
+  packagePrice: Dec,
+  packSize: number,
+  strength: Strength | null,
+): { unitPrice: Dec; comparableUnitPrice: Dec } | null {
+  if (!Number.isSafeInteger(packSize) || packSize < 1) return null;
+  const factor = strengthFactor(new D(item.strengthPriceRatio), item.referenceStrength, strength);
+  if (factor === null) return null;
+  const unitPrice = packagePrice.div(packSize);
+  return { unitPrice, comparableUnitPrice: unitPrice.times(factor) };
+}
+
+/** First reason that applies, in the order DOMAIN.md fixes. */
+function ineligibility(item: ItemForEvaluation, bid: BidForEvaluation, rules: Rules): IneligibleReason | null {
+  if (!bid.productVerified) return 'unverified_product';
+  // An item that names its own tiers (consumables) replaces the round's tiers entirely.
+  const tiers = item.eligibleQualityTiers ?? rules.eligibleQualityTiers;
+  if (!tiers.includes(bid.qualityTier)) return 'quality_tier';
+  if (bid.manufacturerSuspended) return 'manufacturer_suspended';
+  return null;
+}
+
+/** Which candidate test holds first, or null. */
+function candidateTest(comparable: Dec, lowest: Dec, anchor: Dec, item: ItemForEvaluation, rules: Rules): CandidateBy | null {
+  if (comparable.eq(lowest)) return 'lowest';
+  if (rules.spreadCap !== null && comparable.lte(anchor.times(rules.spreadCap))) return 'spread';
+  if (rules.priceFloor !== null && comparable.lte(rules.priceFloor)) return 'floor';
+  if (rules.dropFromMax !== null) {
+    const max = new D(item.maxUnitPrice);
+    // A non-positive maximum gives no meaningful drop; the test cannot hold.
+    if (max.gt(0) && new D(1).minus(comparable.div(max)).gte(rules.dropFromMax)) return 'drop';
+  }
+  return null;
+}
+
+function seqOf(s: bigint | number | string): bigint {
+  return typeof s === 'bigint' ? s : BigInt(s);
+}
+
+export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], rules: Rules): ItemResult {
+  const results: BidResult[] = bids.map((bid) => {
+    const packagePrice = new D(bid.packagePrice);
+    const prices = comparableUnitPrice(item, packagePrice, bid.packSize, bid.strength);
+    if (prices === null) throw new ProductMismatchError(item.code, bid.manufacturerId, bid.productId);
+    const reason = ineligibility(item, bid, rules);
+    return {
+      manufacturerId: bid.manufacturerId,
+      productId: bid.productId,
+      packagePrice,
+      unitPrice: prices.unitPrice,
+      comparableUnitPrice: prices.comparableUnitPrice,
+      eligible: reason === null,
+      reason,
+      candidateBy: null,
+      rank: null,
+      winner: false,
+    };
+  });
+
+  const eligible = results.map((r, i) => ({ r, bid: bids[i]! })).filter((x) => x.r.eligible);
+  const n = eligible.length;
+  const noWinners = (outcome: Outcome): ItemResult => ({
+    itemCode: item.code,
+    outcome,
+    eligibleBidders: n,
+    lowest: null,
+    anchor: null,
+    maxWinners: null,
+    agreedVolumeRatio: null,
+    priceDrop: null,
+    bids: results,
+  });
+  if (n === 0) return noWinners('no_eligible_bids');
+  if (n < rules.minBidders) return noWinners('insufficient_bidders');
+
+  const prices = eligible.map((x) => x.r.comparableUnitPrice);
+  const lowest = D.min(...prices);
+  const highest = D.max(...prices);
+  const anchor = rules.anchor === 'half_mean' ? D.max(lowest, mean(prices)!.times('0.5')) : lowest;
+
+  const candidates: { r: BidResult; seq: bigint }[] = [];
+  for (const { r, bid } of eligible) {
+    const c = r.comparableUnitPrice;
+    // Step 4: the highest price is excluded even if a test holds, unless it is also the lowest.
+    if (rules.excludeHighest && n >= 2 && c.eq(highest) && !c.eq(lowest)) continue;
+    r.candidateBy = candidateTest(c, lowest, anchor, item, rules);
+    if (r.candidateBy !== null) candidates.push({ r, seq: seqOf(bid.submissionSeq) });
+  }
+
+  candidates.sort((a, b) => {
+    const byPrice = a.r.comparableUnitPrice.comparedTo(b.r.comparableUnitPrice);
+    if (byPrice !== 0) return byPrice;
+    if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+    // Plain code-unit order, independent of locale.
+    return a.r.manufacturerId < b.r.manufacturerId ? -1 : a.r.manufacturerId > b.r.manufacturerId ? 1 : 0;
+  });
+
+  const maxWinners = stepLookup(rules.maxWinners, n);
+  if (maxWinners === null) throw new Error(`rules.maxWinners has no step for n = ${n}`);
+  const winners: Dec[] = [];
+  candidates.forEach((c, i) => {
+    c.r.rank = i + 1;
+    if (i < maxWinners) {
+      c.r.winner = true;
+      winners.push(c.r.comparableUnitPrice);
+    }
+  });
+
+  // The lowest bid is always a candidate, so an awarded item has at least one winner.
+  const ratioText = item.agreedVolumeRatio ?? stepLookup(rules.agreedVolumeRatios, winners.length);
+  const baseline = new D(item.baselineUnitPrice);
+  const priceDrop = baseline.gt(0) ? new D(1).minus(mean(winners)!.div(baseline)) : null;
+
+  return {
+    itemCode: item.code,
+    outcome: 'awarded',
+    eligibleBidders: n,
+    lowest,
+    anchor,
+    maxWinners,
+    agreedVolumeRatio: ratioText === null ? null : new D(ratioText),
+    priceDrop,
+    bids: results,
+  };
+}
+
+/** Round averageDrop: plain mean of priceDrop over items with winners; null when none has. */
+export function roundDrops(items: readonly ItemResult[]): { averageDrop: Dec | null } {
+  const drops = items.filter((i) => i.outcome === 'awarded' && i.priceDrop !== null).map((i) => i.priceDrop!);
+  return { averageDrop: mean(drops) };
+}

@@ -1,0 +1,30 @@
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { loadConfig } from './config.js';
+import { createDb } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { inProcessDispatcher, redisDispatcher } from './http/health.js';
+import { join } from 'node:path';
+
+const config = loadConfig();
+const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
+await runMigrations(db);
+const queue = config.redisUrl ? redisDispatcher(config.redisUrl) : inProcessDispatcher();
+const app = await buildApp({ db, config, clock: systemClock, queue });
+
+if (config.generatedMasterKey) {
+  // Printed once, on the first start of an embedded installation; it is also in data/master-key.
+  console.log(`\n  jicai operator key (JICAI_MASTER_KEY): ${config.masterKey}\n  saved in ${join(config.dataDir, 'master-key')}\n`);
+}
+
+const shutdown = async () => {
+  await app.close();
+  await queue.close();
+  await db.close();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+await app.listen({ port: config.port, host: config.host });
+app.log.info(`jicai on http://${config.host}:${config.port} (${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir})`);
