@@ -40,6 +40,15 @@ CREATE TABLE "audit_heads" (
 	"prev_hash" text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "audit_pending" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"chain" text NOT NULL,
+	"type" text NOT NULL,
+	"at" text NOT NULL,
+	"actor" text NOT NULL,
+	"data" jsonb NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "bid_results" (
 	"round_id" text NOT NULL,
 	"item_code" text NOT NULL,
@@ -204,6 +213,7 @@ ALTER TABLE "suspensions" ADD CONSTRAINT "suspensions_organization_id_organizati
 ALTER TABLE "tokens" ADD CONSTRAINT "tokens_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "agreements_hospital_idx" ON "agreements" USING btree ("round_id","hospital_id");--> statement-breakpoint
 CREATE INDEX "agreements_manufacturer_idx" ON "agreements" USING btree ("round_id","manufacturer_id");--> statement-breakpoint
+CREATE INDEX "audit_pending_chain_idx" ON "audit_pending" USING btree ("chain","id");--> statement-breakpoint
 CREATE INDEX "idempotency_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "organizations_external_id_key" ON "organizations" USING btree ("external_id");--> statement-breakpoint
 CREATE INDEX "organizations_kind_region_idx" ON "organizations" USING btree ("kind","region_code");--> statement-breakpoint

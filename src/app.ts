@@ -57,6 +57,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
     if (String(body).trim() === "") return done(null, undefined);
     return jsonParser(req, String(body), done);
   });
+  // JSON routes take JSON only: no text/plain strings (415, not a 400 on the schema).
+  app.removeContentTypeParser('text/plain');
   // Bulk bodies are streamed to the service, never buffered whole.
   app.addContentTypeParser(BULK_TYPES, (_req, payload, done) => done(null, payload));
 
@@ -67,6 +69,10 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+  });
+  // The documentation is for anyone, like /openapi.json.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config as object), public: true } as any;
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -55,7 +55,7 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
   const queue = config.redisUrl && !opts.pglite ? redisDispatcher(config.redisUrl) : inProcessDispatcher();
   const ctx: AppContext = { db, config, clock, queue };
-  const app = await buildApp(ctx, { logger: false });
+  const app = await buildApp(ctx, { logger: process.env.TEST_LOG ? { level: 'error' } : false });
   await app.ready();
   return {
     app, ctx, clock, db, url,

@@ -8,7 +8,7 @@ import { IdParam, responses } from '../http/schemas.js';
 import { notFound } from '../http/problem.js';
 import { onRound } from '../rounds/access.js';
 import { visibleRound, type RoundRow } from '../rounds/service.js';
-import { listEvents, PLATFORM_CHAIN, verifyChain, type ChainReport } from './service.js';
+import { listEvents, PLATFORM_CHAIN, sealChain, verifyChain, type ChainReport } from './service.js';
 
 const tags = ['audit'];
 const SEALED = new Set(['draft', 'demand', 'bidding']);
@@ -45,6 +45,7 @@ export async function auditRoutes(app: FastifyInstance) {
     const q = req.query as { limit?: number; cursor?: string };
     const limit = q.limit ?? 100;
     const after = Number(decodeCursor(q.cursor, 1)?.[0] ?? 0);
+    await ctx.db.transaction((tx) => sealChain(tx, r.id));
     const max = await visibleLimit(ctx.db, p, r);
     const rows = (await listEvents(ctx.db, r.id, after, limit + 1)).filter((e) => e.seq <= max);
     return toPage(rows, limit, (e) => [e.seq], (e) => e);
@@ -73,6 +74,7 @@ export async function auditRoutes(app: FastifyInstance) {
     }
     const reports: ChainReport[] = [];
     for (const chain of chains) {
+      await ctx.db.transaction((tx) => sealChain(tx, chain));
       const r = chain === PLATFORM_CHAIN ? null : await visibleRound(ctx.db, p, chain).catch(() => null);
       if (chain !== PLATFORM_CHAIN && !r) throw notFound('Round');
       const upTo = r ? await visibleLimit(ctx.db, p, r) : Number.MAX_SAFE_INTEGER;

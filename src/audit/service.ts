@@ -1,34 +1,55 @@
-import type { Queryable } from '../db/client.js';
-import { GENESIS, chainHash, splitAroundSeq, type AuditEvent } from './chain.js';
+import type { Db, Queryable } from '../db/client.js';
+import { GENESIS, chainHash, type AuditEvent } from './chain.js';
 
 export const PLATFORM_CHAIN = 'platform';
 
 export interface StoredEvent extends AuditEvent { prevHash: string; hash: string }
 
 /**
- * Appends one event to a chain inside the caller's transaction, in one
- * statement: the head row's lock orders concurrent writers, and the lock is
- * held only from this statement to commit.
+ * Records an event in the caller's transaction. By default it is linked into
+ * its chain at once (taking the chain's head lock until commit); `deferred`
+ * events (bid writes, the hot path) are only queued and linked by the next
+ * sealChain, so concurrent bidders never queue on one lock. Either way the
+ * chain holds events in commit order.
  */
 export async function appendEvent(
-  tx: Queryable, chain: string, ev: { type: string; actor: string; data: unknown; at: Date },
-): Promise<{ seq: number; hash: string }> {
-  const at = ev.at.toISOString();
-  const [pre, post] = splitAroundSeq({ type: ev.type, at, actor: ev.actor, data: ev.data });
-  const rows = await tx.query<{ seq: number; hash: string }>(
-    `WITH head AS (
-       INSERT INTO audit_heads AS h (chain, seq, hash, prev_hash)
-       VALUES ($1, 1, encode(sha256(convert_to($2::text || $3::text || '1' || $4::text, 'UTF8')), 'hex'), $2)
-       ON CONFLICT (chain) DO UPDATE SET
-         seq = h.seq + 1,
-         prev_hash = h.hash,
-         hash = encode(sha256(convert_to(h.hash || $3::text || (h.seq + 1)::text || $4::text, 'UTF8')), 'hex')
-       RETURNING seq, hash, prev_hash)
-     INSERT INTO audit_events (chain, seq, type, at, actor, data, prev_hash, hash)
-     SELECT $1::text, seq, $5::text, $6::text, $7::text, $8::jsonb, prev_hash, hash FROM head
-     RETURNING seq, hash`,
-    [chain, GENESIS, pre, post, ev.type, at, ev.actor, JSON.stringify(ev.data ?? null)]);
-  return rows[0];
+  tx: Queryable, chain: string, ev: { type: string; actor: string; data: unknown; at: Date }, opts: { deferred?: boolean } = {},
+): Promise<void> {
+  await tx.query('INSERT INTO audit_pending (chain, type, at, actor, data) VALUES ($1, $2, $3, $4, $5::text::jsonb)',
+    [chain, ev.type, ev.at.toISOString(), ev.actor, JSON.stringify(ev.data ?? null)]);
+  if (!opts.deferred) await sealChain(tx, chain);
+}
+
+/** Links a chain's queued events, in queue order, under the chain's head lock. */
+export async function sealChain(tx: Queryable, chain: string): Promise<number> {
+  await tx.query(`INSERT INTO audit_heads (chain, seq, hash, prev_hash) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING`, [chain, GENESIS]);
+  const head = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_heads WHERE chain = $1 FOR UPDATE', [chain]);
+  const pending = await tx.query<{ id: string; type: string; at: string; actor: string; data: unknown }>(
+    'SELECT id::text AS id, type, at, actor, data FROM audit_pending WHERE chain = $1 ORDER BY id', [chain]);
+  if (!pending.length) return 0;
+  let { seq, hash } = head[0];
+  const rows = pending.map((p) => {
+    const e = { seq: ++seq, type: p.type, at: p.at, actor: p.actor, data: p.data };
+    const prevHash = hash;
+    hash = chainHash(prevHash, e);
+    return { ...e, prevHash, hash };
+  });
+  await tx.query(
+    `INSERT INTO audit_events (chain, seq, type, at, actor, data, prev_hash, hash)
+     SELECT $1, s, t, a, who, d::jsonb, p, h FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(s, t, a, who, d, p, h)`,
+    [chain, rows.map((r) => r.seq), rows.map((r) => r.type), rows.map((r) => r.at), rows.map((r) => r.actor),
+      rows.map((r) => JSON.stringify(r.data)), rows.map((r) => r.prevHash), rows.map((r) => r.hash)]);
+  await tx.query('DELETE FROM audit_pending WHERE chain = $1 AND id <= $2', [chain, pending[pending.length - 1].id]);
+  await tx.query('UPDATE audit_heads SET seq = $2, hash = $3, prev_hash = $4 WHERE chain = $1', [chain, seq, hash, rows[rows.length - 1].prevHash]);
+  return rows.length;
+}
+
+/** Seals every chain with queued events (the background sealer and readers call this). */
+export async function sealAll(db: Db): Promise<number> {
+  const chains = await db.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_pending');
+  let n = 0;
+  for (const { chain } of chains) n += await db.transaction((tx) => sealChain(tx, chain));
+  return n;
 }
 
 const toEvent = (r: any): StoredEvent => ({

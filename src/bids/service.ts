@@ -88,7 +88,7 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
     await appendEvent(tx, roundId, {
       type: version === 1 || r.version === null ? 'bid.submitted' : 'bid.replaced', actor: p.orgId!, at: now,
       data: { itemCode, manufacturerId: p.orgId, version, digest },
-    });
+    }, { deferred: true });
     return { itemCode, productId: input.productId, packagePrice, version, submittedAt: now.toISOString(), receipt: { digest, salt } };
   });
 }
@@ -105,7 +105,7 @@ export async function withdrawBid(ctx: AppContext, p: Principal, roundId: string
         WHERE round_id = $1 AND item_code = $2 AND manufacturer_id = $3 AND NOT withdrawn RETURNING version`,
       [roundId, itemCode, p.orgId, now]);
     if (!done.length) throw notFound('Bid');
-    await appendEvent(tx, roundId, { type: 'bid.withdrawn', actor: p.orgId!, at: now, data: { itemCode, manufacturerId: p.orgId, version: done[0].version } });
+    await appendEvent(tx, roundId, { type: 'bid.withdrawn', actor: p.orgId!, at: now, data: { itemCode, manufacturerId: p.orgId, version: done[0].version } }, { deferred: true });
   });
 }
 

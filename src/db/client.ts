@@ -36,8 +36,18 @@ class PostgresDb implements Db {
   close(): Promise<void> { return this.sql.end({ timeout: 5 }); }
 }
 
+/** An array parameter as a PostgreSQL array literal, so both drivers send it the same way. */
+function arrayLiteral(values: unknown[]): string {
+  return '{' + values.map((v) => (v === null || v === undefined ? 'NULL'
+    : '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"')).join(',') + '}';
+}
+
+/** Dates travel as ISO strings and arrays as literals: the server reads them by the parameter's type. */
+const toParams = (params: unknown[]) => params.map((p) =>
+  p instanceof Date ? p.toISOString() : Array.isArray(p) ? arrayLiteral(p) : p);
+
 function wrap(sql: postgres.Sql | postgres.TransactionSql, text: string, params: unknown[]) {
-  return sql.unsafe(text, params as any[], { prepare: true });
+  return sql.unsafe(text, toParams(params) as any[], { prepare: true });
 }
 
 async function copyPostgres(sql: postgres.Sql | postgres.TransactionSql, copySql: string, source: AsyncIterable<string>) {
@@ -50,14 +60,14 @@ class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   constructor(readonly pg: PGlite) {}
   async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pg.query<T>(text, params)).rows;
+    return (await this.pg.query<T>(text, toParams(params))).rows;
   }
   copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void> {
     return copyPglite(this.pg, copySql, source);
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pg.transaction((tx) => fn({
-      query: async (text, params = []) => (await tx.query<any>(text, params)).rows,
+      query: async (text, params = []) => (await tx.query<any>(text, toParams(params))).rows,
       copyFrom: (copySql, source) => copyPglite(tx, copySql, source),
     }));
   }

@@ -203,6 +203,20 @@ export const auditEvents = pgTable('audit_events', {
   hash: text('hash').notNull(),
 }, (t) => [primaryKey({ columns: [t.chain, t.seq] })]);
 
+/**
+ * Events written but not yet linked into their chain. Hot paths (bids) only
+ * insert here, so they never wait on a chain's head lock; sealChain links
+ * them in order, before any read of the chain and in the background.
+ */
+export const auditPending = pgTable('audit_pending', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  chain: text('chain').notNull(),
+  type: text('type').notNull(),
+  at: text('at').notNull(),
+  actor: text('actor').notNull(),
+  data: jsonb('data').notNull(),
+}, (t) => [index('audit_pending_chain_idx').on(t.chain, t.id)]);
+
 /** The head of each chain: one row lock serialises appends to a chain. */
 export const auditHeads = pgTable('audit_heads', {
   chain: text('chain').primaryKey(),

@@ -78,7 +78,9 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
           WHEN i.code IS NULL THEN 'unknown item ' || s.item_code
           ELSE 'unknown manufacturer ' || s.preferred END AS message
          FROM demand_stage s
-         LEFT JOIN demand_hospitals h ON h.id = s.hospital_id OR (s.hospital_id IS NULL AND h.external_id = s.hospital_external_id)
+         LEFT JOIN demand_hospitals hi ON hi.id = s.hospital_id
+         LEFT JOIN demand_hospitals hx ON s.hospital_id IS NULL AND hx.external_id = s.hospital_external_id
+         CROSS JOIN LATERAL (SELECT coalesce(hi.id, hx.id) AS id, coalesce(hi.in_scope, hx.in_scope) AS in_scope) h
          LEFT JOIN items i ON i.round_id = $1 AND i.code = s.item_code
          LEFT JOIN organizations m ON m.id = s.preferred AND m.kind = 'manufacturer'
         WHERE h.id IS NULL OR NOT h.in_scope OR i.code IS NULL OR (s.preferred IS NOT NULL AND m.id IS NULL)

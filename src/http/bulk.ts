@@ -58,7 +58,7 @@ async function* readCsv(stream: Readable): AsyncGenerator<BulkItem> {
 }
 
 const csvMessage = (err: any) =>
-  err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? 'wrong number of columns' : `malformed CSV (${err.code ?? 'parse error'})`;
+  err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || err.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' ? 'wrong number of columns' : `malformed CSV (${err.code ?? 'parse error'})`;
 
 async function* readNdjson(stream: Readable): AsyncGenerator<BulkItem> {
   let line = 0;

@@ -53,11 +53,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext) {
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
     await ctx.db.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, status, headers, body) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, headers, body) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
        ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status,
          headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = now()
        WHERE idempotency_keys.created_at <= now() - make_interval(hours => ${KEEP_HOURS})`,
-      [idem.scope, idem.key, idem.requestHash, reply.statusCode, headers, body]);
+      [idem.scope, idem.key, idem.requestHash, reply.statusCode, JSON.stringify(headers), body]);
     return payload;
   });
 }

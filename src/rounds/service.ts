@@ -91,7 +91,7 @@ export async function createRound(ctx: AppContext, p: Principal, input: RoundInp
     const rows = await tx.query<RoundRow>(
       `INSERT INTO rounds (id, alliance_id, name, state, rules, region_codes, bid_opens_at, bid_closes_at, contract_months,
          contract_start, bid_public_key, wrapped_round_key, created_at, updated_at)
-       VALUES ($1, $2, $3, 'draft', $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *`,
+       VALUES ($1, $2, $3, 'draft', $4::text::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *`,
       [id, allianceId, input.name, JSON.stringify(rules), a[0].region_codes, opens, closes, input.contractMonths,
         input.contractStart ?? null, keys.publicKey, keys.wrappedPrivateKey, now]);
     await appendEvent(tx, id, { type: 'round.created', actor: actorOf(p), at: now, data: { name: input.name, rules } });
@@ -110,7 +110,7 @@ export async function patchRound(ctx: AppContext, p: Principal, id: string, patc
     checkWindow(opens, closes);
     const now = ctx.clock.now();
     const rows = await tx.query<RoundRow>(
-      `UPDATE rounds SET name = $2, rules = $3::jsonb, bid_opens_at = $4, bid_closes_at = $5, contract_months = $6,
+      `UPDATE rounds SET name = $2, rules = $3::text::jsonb, bid_opens_at = $4, bid_closes_at = $5, contract_months = $6,
          contract_start = $7, updated_at = $8 WHERE id = $1 RETURNING *`,
       [id, patch.name ?? r.name, JSON.stringify(rules), opens, closes, patch.contractMonths ?? r.contract_months,
         patch.contractStart !== undefined ? patch.contractStart : r.contract_start, now]);

@@ -1,0 +1,68 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function psql(db: string, sql: string): string {
+  const u = new URL(PG_ADMIN);
+  return execFileSync('psql', ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', '-d', db, '-qAtc', sql], { encoding: 'utf8' });
+}
+
+export function freshDatabase(name: string): string {
+  psql('postgres', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  psql('postgres', `CREATE DATABASE ${name}`);
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Resident set size of a process, from /proc, in MiB. */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Samples a process's RSS every 50 ms until stopped; returns the peak. */
+export function rssPeak(pid: number) {
+  let peak = rssMiB(pid);
+  const timer = setInterval(() => { try { peak = Math.max(peak, rssMiB(pid)); } catch { /* exited */ } }, 50);
+  return { stop: () => { clearInterval(timer); return peak; }, reset: () => { peak = rssMiB(pid); } };
+}
+
+export interface Server { proc: ChildProcess; url: string; stop(): Promise<void> }
+
+/** Starts a TypeScript entry point as its own process (one process: node --import tsx) and waits for /health. */
+export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health'): Promise<Server> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // A bench that fails must not leave its servers holding the ports.
+  process.on('exit', () => proc.kill('SIGKILL'));
+  proc.once('exit', (code) => { if (code && code !== 0) console.error(`${entry} exited with ${code}`); });
+  const url = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 200; i++) {
+    try { if ((await fetch(url + healthPath)).ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    proc, url,
+    stop: () => new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); }),
+  };
+}
+
+export function apiClient(url: string, token: string) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(url + path, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
+    return json;
+  };
+}
+
+export const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+/** All provinces of GB/T 2260 (mainland). */
+export const PROVINCES = ['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65'];

@@ -1,0 +1,30 @@
+/** Writes openapi/openapi.json: the document the server serves at /openapi.json. */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { buildApp } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
+import { createDb } from '../src/db/client.js';
+import { inProcessDispatcher } from '../src/http/health.js';
+
+export async function servedDocument(): Promise<unknown> {
+  const db = await createDb({ databaseUrl: null });
+  const app = await buildApp({
+    db, clock: systemClock, queue: inProcessDispatcher(),
+    config: {
+      port: 0, host: '127.0.0.1', dataDir: '.', logLevel: 'silent', databaseUrl: null, redisUrl: null,
+      masterKey: 'openapi-generation-only-key', bidKek: Buffer.alloc(32), bodyLimit: 1024 * 1024,
+      bulkBodyLimit: 512 * 1024 * 1024, generatedMasterKey: false,
+    },
+  }, { logger: false });
+  await app.ready();
+  const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+  await app.close();
+  await db.close();
+  return JSON.parse(res.body);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const doc = await servedDocument();
+  mkdirSync('openapi', { recursive: true });
+  writeFileSync('openapi/openapi.json', JSON.stringify(doc, null, 2) + '\n');
+  console.log('wrote openapi/openapi.json');
+}

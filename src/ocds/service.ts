@@ -1,0 +1,184 @@
+/**
+ * The OCDS 1.1 export of a round (API.md "Reports, export, audit"): one
+ * release package holding one release, a snapshot of the round at its
+ * current state, built from a handful of set-based queries.
+ *
+ * Choices (documented in the OpenAPI description too):
+ * - `ocid` is `ocds-jicai-<roundId>`: "ocds-jicai" stands in for an OCDS
+ *   prefix (a registered one would replace it); the round id makes it unique.
+ * - One release per round state: its `id` is `<ocid>-<state>` and its `date`
+ *   the round's last change (`updated_at`); the package's `publishedDate` is
+ *   the same date, as OCDS asks of packages generated on demand.
+ * - `language` is "zh": the free text of a release (round, organization,
+ *   item and unit names) is what alliances, hospitals and manufacturers
+ *   enter, in Chinese on a 集采 platform; the export adds no prose of its own.
+ * - Hospitals are not listed as parties (there may be 50,000): the alliance
+ *   is the buyer and procuring entity on their behalf.
+ * - Bids stay sealed until opening, so bidders (`tenderers`,
+ *   `numberOfTenderers`, parties with role "tenderer") appear only once the
+ *   round was opened; awards (one per winning manufacturer and item, role
+ *   "supplier") only once it is awarded.
+ * - Amounts are exact decimals rounded in SQL (unit prices to 4 places, award
+ *   values to 2, i.e. to the fen) and turned into JSON numbers with Number()
+ *   only when the document is assembled, as the OCDS schema wants numbers.
+ */
+import type { Principal } from '../context.js';
+import type { Queryable } from '../db/client.js';
+import { unauthorized } from '../http/problem.js';
+import { loadItems, loadRound, visibleRound, type RoundRow, type RoundState } from '../rounds/service.js';
+
+/** States in which anyone, without a token, may read the export. */
+export const PUBLIC_STATES: readonly RoundState[] = ['awarded', 'closed'];
+
+export const ocidOf = (roundId: string) => `ocds-jicai-${roundId}`;
+
+const CURRENCY = 'CNY';
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+/** The round, for a participant (404 when it may not see it) or, without a token, once awarded (else 401). */
+export async function exportableRound(db: Queryable, p: Principal | null, id: string): Promise<RoundRow> {
+  if (p) return visibleRound(db, p, id);
+  const r = await loadRound(db, id);
+  if (!r || !PUBLIC_STATES.includes(r.state)) {
+    throw unauthorized('A token is needed to read this export until the round is awarded');
+  }
+  return r;
+}
+
+/** OCDS tender.status from the round state. */
+export function tenderStatus(state: RoundState): 'planning' | 'active' | 'complete' | 'cancelled' {
+  switch (state) {
+    case 'draft': return 'planning';
+    case 'demand': case 'bidding': case 'opened': return 'active';
+    case 'awarded': case 'closed': return 'complete';
+    case 'cancelled': return 'cancelled';
+  }
+}
+
+/** OCDS release tags (releaseTag codelist) for the stage the round has reached. */
+export function releaseTags(state: RoundState): string[] {
+  switch (state) {
+    case 'draft': return ['planning'];
+    case 'demand': case 'bidding': case 'opened': return ['tender'];
+    case 'awarded': case 'closed': return ['tender', 'award'];
+    case 'cancelled': return ['tender', 'tenderCancellation'];
+  }
+}
+
+/** The contract period of DOMAIN.md: `contractMonths` whole months from the first day of `contractStart`. */
+function contractPeriod(start: string | null, months: number) {
+  if (!start) return undefined;
+  const from = new Date(`${start}-01T00:00:00Z`);
+  const until = new Date(from);
+  until.setUTCMonth(until.getUTCMonth() + months);
+  return { startDate: iso(from), endDate: iso(new Date(until.getTime() - 1000)) };
+}
+
+interface OrgRow { id: string; name: string; region_code: string }
+const party = (o: OrgRow, roles: string[]) => ({
+  id: o.id, name: o.name, address: { region: o.region_code, countryName: '中国' }, roles,
+});
+const ref = (o: { id: string; name: string }) => ({ id: o.id, name: o.name });
+
+export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
+  const ocid = ocidOf(r.id);
+  const opened = r.opened_at !== null;
+  const awarded = PUBLIC_STATES.includes(r.state);
+
+  const [alliance] = await db.query<OrgRow>('SELECT id, name, region_code FROM organizations WHERE id = $1', [r.alliance_id]);
+  const items = await loadItems(db, r.id);
+  const totals = await db.query<{ item_code: string; quantity: string }>(
+    'SELECT item_code, sum(quantity)::text AS quantity FROM demand WHERE round_id = $1 GROUP BY item_code', [r.id]);
+  const demandOf = new Map(totals.map((t) => [t.item_code, t.quantity]));
+
+  // Bidders only once the bids are open: before that even their number is sealed.
+  const bidders = opened ? await db.query<OrgRow & { winner: boolean }>(
+    `SELECT o.id, o.name, o.region_code, bool_or(b.winner) AS winner
+       FROM bid_results b JOIN organizations o ON o.id = b.manufacturer_id
+      WHERE b.round_id = $1 GROUP BY o.id, o.name, o.region_code ORDER BY o.id`, [r.id]) : [];
+
+  // One award per winner and item: Σ agreedQuantity at the winner's comparable unit price.
+  const awardRows = awarded ? await db.query<{
+    item_code: string; manufacturer_id: string; name: string; quantity: string; unit_price: string; amount: string;
+  }>(
+    `SELECT b.item_code, b.manufacturer_id, o.name,
+            coalesce(sum(a.agreed_quantity), 0)::text AS quantity,
+            round(b.comparable_unit_price, 4)::text AS unit_price,
+            round(coalesce(sum(a.agreed_quantity * a.comparable_unit_price), 0), 2)::text AS amount
+       FROM bid_results b
+       JOIN organizations o ON o.id = b.manufacturer_id
+       LEFT JOIN agreements a ON a.round_id = b.round_id AND a.item_code = b.item_code AND a.manufacturer_id = b.manufacturer_id
+      WHERE b.round_id = $1 AND b.winner
+      GROUP BY b.item_code, b.manufacturer_id, o.name, b.comparable_unit_price, b.rank
+      ORDER BY b.item_code, b.rank`, [r.id]) : [];
+
+  const descriptionOf = new Map(items.map((i) => [i.code, [i.generic_name, i.dosage_form,
+    i.reference_strength_value === null ? null : `${i.reference_strength_value} ${i.reference_strength_unit}`].filter(Boolean).join(' ')]));
+  const unitName = new Map(items.map((i) => [i.code, i.unit]));
+  const suppliers = new Set(awardRows.map((a) => a.manufacturer_id));
+  const buyer = ref(alliance);
+  const date = iso(r.updated_at);
+
+  const tender: Record<string, unknown> = {
+    id: r.id,
+    title: r.name,
+    status: tenderStatus(r.state),
+    procuringEntity: buyer,
+    items: items.map((i) => ({
+      id: i.code,
+      description: descriptionOf.get(i.code),
+      quantity: Number(demandOf.get(i.code) ?? '0'),
+      unit: { name: i.unit, value: { amount: Number(i.max_unit_price), currency: CURRENCY } },
+    })),
+    procurementMethod: 'open',
+    mainProcurementCategory: 'goods',
+    awardCriteria: 'priceOnly',
+    tenderPeriod: { startDate: iso(r.bid_opens_at), endDate: iso(r.bid_closes_at) },
+  };
+  if (opened) {
+    tender.numberOfTenderers = bidders.length;
+    tender.tenderers = bidders.map(ref);
+    tender.awardPeriod = { startDate: iso(r.opened_at!), ...(r.awarded_at ? { endDate: iso(r.awarded_at) } : {}) };
+  }
+  const period = contractPeriod(r.contract_start, r.contract_months);
+  if (period) tender.contractPeriod = period;
+
+  const release: Record<string, unknown> = {
+    ocid,
+    id: `${ocid}-${r.state}`,
+    date,
+    tag: releaseTags(r.state),
+    initiationType: 'tender',
+    language: 'zh',
+    parties: [
+      party(alliance, ['buyer', 'procuringEntity']),
+      ...bidders.map((b) => party(b, suppliers.has(b.id) ? ['tenderer', 'supplier'] : ['tenderer'])),
+    ],
+    buyer,
+    tender,
+  };
+  if (awarded) {
+    release.awards = awardRows.map((a) => ({
+      id: `${r.id}-${a.item_code}-${a.manufacturer_id}`,
+      status: 'active',
+      date: iso(r.awarded_at!),
+      value: { amount: Number(a.amount), currency: CURRENCY },
+      suppliers: [{ id: a.manufacturer_id, name: a.name }],
+      items: [{
+        id: a.item_code,
+        description: descriptionOf.get(a.item_code),
+        quantity: Number(a.quantity),
+        unit: { name: unitName.get(a.item_code), value: { amount: Number(a.unit_price), currency: CURRENCY } },
+      }],
+      ...(period ? { contractPeriod: period } : {}),
+    }));
+  }
+
+  return {
+    uri,
+    version: '1.1',
+    publishedDate: date,
+    publisher: { name: 'jicai' },
+    releases: [release],
+  };
+}
