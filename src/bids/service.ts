@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { AppContext, Principal } from '../context.js';
+import type { Queryable } from '../db/client.js';
 import { appendEvent } from '../audit/service.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { conflict, invalidState, notFound, unprocessable } from '../http/problem.js';
@@ -28,19 +29,31 @@ export function checkWindow(r: Pick<RoundRow, 'state' | 'bid_opens_at' | 'bid_cl
   if (now >= new Date(r.bid_closes_at)) throw conflict('bidding-closed', 'Bidding closed', `Bidding closed at ${new Date(r.bid_closes_at).toISOString()}`);
 }
 
+/**
+ * Bid writes hold a round's advisory lock shared and opening holds it
+ * exclusively, so opening waits for bids in flight and a bid that waited for
+ * an opening reads the round as opened. (Row share locks on the round would do
+ * the same, but many concurrent sharers of one row are slow in PostgreSQL.)
+ * The lock is taken in its own statement so that the next one reads after it.
+ */
+export const lockRoundShared = (tx: Queryable, roundId: string) =>
+  tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [roundId]);
+export const lockRoundExclusive = (tx: Queryable, roundId: string) =>
+  tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [roundId]);
+
 const mismatch = (detail: string) => unprocessable('product-mismatch', 'Product does not match the item', detail);
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**
- * Submits or replaces a sealed bid. One transaction: the round row is
- * key-share locked (so opening, which locks it for update, waits for bids in
- * flight), the window is checked on the server clock inside it, the price is
+ * Submits or replaces a sealed bid. One transaction: the round is locked
+ * shared (so opening waits for bids in flight), the window is checked on the server clock inside it, the price is
  * sealed before it reaches the database, and the audit event carries only the digest.
  */
 export async function putBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string, input: { productId: string; packagePrice: string }) {
   const packagePrice = fmt4(new D(input.packagePrice))!;
   const salt = randomBytes(16).toString('hex');
   return ctx.db.transaction(async (tx) => {
+    await lockRoundShared(tx, roundId);
     const rows = await tx.query<any>(
       `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
               i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
@@ -52,8 +65,7 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
          FROM rounds r
          LEFT JOIN items i ON i.round_id = r.id AND i.code = $2
          LEFT JOIN products pr ON pr.id = $3
-        WHERE r.id = $1
-          FOR KEY SHARE OF r`, [roundId, itemCode, input.productId, p.orgId]);
+        WHERE r.id = $1`, [roundId, itemCode, input.productId, p.orgId]);
     const r = rows[0];
     if (!r || !canSee(p, r)) throw notFound('Round');
     if (!r.code) throw notFound('Item');
@@ -95,7 +107,8 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
 
 export async function withdrawBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const rows = await tx.query<any>(`SELECT * FROM rounds WHERE id = $1 FOR KEY SHARE`, [roundId]);
+    await lockRoundShared(tx, roundId);
+    const rows = await tx.query<any>(`SELECT * FROM rounds WHERE id = $1`, [roundId]);
     const r = rows[0];
     if (!r || !canSee(p, r)) throw notFound('Round');
     const now = ctx.clock.now();

@@ -71,6 +71,8 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     // Hospitals of the platform with whether they are under the round's regions: one small hash table.
     await tx.query(`CREATE TEMP TABLE demand_hospitals ON COMMIT DROP AS
       SELECT h.id, h.external_id, ${inRoundRegions('h', '$1')} AS in_scope FROM organizations h WHERE h.kind = 'hospital'`, [r.region_codes]);
+    await tx.query('ANALYZE demand_stage');
+    await tx.query('ANALYZE demand_hospitals');
     const bad = await tx.query<{ line: number; message: string }>(
       `SELECT s.line, CASE
           WHEN h.id IS NULL THEN 'unknown hospital ' || coalesce(s.hospital_id, s.hospital_external_id)
@@ -103,6 +105,7 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
       errors.addAll(await duplicateLines(tx));
       throw errors.problem(false);
     }
+    await tx.query('ANALYZE demand');
     await appendEvent(tx, roundId, { type: 'demand.uploaded', actor: actorOf(p), at: ctx.clock.now(), data: { rows: state.rows } });
     return { rows: state.rows };
   });

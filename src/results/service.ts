@@ -120,6 +120,8 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
       `INSERT INTO allocations (round_id, item_code, region_code, manufacturer_id, product_id)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])`,
       [roundId, alloc.map((a) => a.item), alloc.map((a) => a.unit), alloc.map((a) => a.m), alloc.map((a) => a.product)]);
+    // Fresh statistics, so the planner sees national-scale demand as it is (hash joins, not nested loops).
+    for (const table of ['demand', 'allocations', 'bid_results', 'item_results']) await tx.query(`ANALYZE ${table}`);
     // A hospital that named a winning manufacturer gets it; every other one its unit's winner.
     const agreed = await tx.query<{ n: number }>(
       `WITH ins AS (

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Ajv04 from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { bearer, client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+
+// ajv-draft-04 is CommonJS: its class is the module and also its `default`.
+const Ajv04 = ajvDraft04.default;
 
 /** The OCDS schemas live beside the repository (../shared/ocds); CI always has them. */
 const ocdsDir = new URL('../../../shared/ocds/', import.meta.url);
