@@ -19,6 +19,7 @@ import { resultRoutes } from './results/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { ocdsRoutes } from './ocds/routes.js';
 import { openapiInfo } from './openapi-info.js';
+import { ProblemSchema } from './http/schemas.js';
 
 declare module 'fastify' {
   interface FastifyInstance { ctx: AppContext; auth: ReturnType<typeof makeAuthenticator> }
@@ -47,6 +48,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('ctx', ctx);
+  app.addSchema(ProblemSchema);
   app.decorate('auth', makeAuthenticator(ctx));
   app.setValidatorCompiler(validators());
   registerErrorHandling(app);
@@ -69,6 +71,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Shared schemas (Problem) become named components instead of copies in every route.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   // The documentation is for anyone, like /openapi.json.
   app.addHook('onRoute', (route) => {

@@ -5,13 +5,15 @@ export const ProblemSchema = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({
     path: Type.Optional(Type.String()), line: Type.Optional(Type.Integer()), message: Type.String(),
   }))),
-}, { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' });
+}, { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' });
+
+const ProblemRef = Type.Ref(ProblemSchema);
 
 /** Response schemas for a route: its successes plus problem+json for every error. */
 export const responses = (ok: Record<number, TSchema>) => ({
   ...ok,
-  '4xx': ProblemSchema,
-  '5xx': ProblemSchema,
+  '4xx': ProblemRef,
+  '5xx': ProblemRef,
 });
 
 export const Decimal4 = Type.String({ pattern: '^-?[0-9]+\\.[0-9]{4}$', description: 'decimal, 4 places, half up' });
