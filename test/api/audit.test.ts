@@ -116,7 +116,8 @@ describe('audit API', () => {
     expect(a.body).toMatchObject({ ok: false, brokenAt: { chain: r.id, seq: target.seq } });
 
     await w.t.db.query('UPDATE audit_events SET data = $3::jsonb WHERE chain = $1 AND seq = $2', [r.id, target.seq, JSON.stringify(target.data)]);
-    expect((await w.c.get('/v1/audit/verify', op)).body.ok).toBe(true);
+    const restored = await w.c.get('/v1/audit/verify', op);
+    expect(restored.body.ok, JSON.stringify(restored.body)).toBe(true);
   });
 
   it('detects a changed hash link and a removed event', async () => {
