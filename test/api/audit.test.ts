@@ -117,6 +117,7 @@ describe('audit API', () => {
 
     await w.t.db.query('UPDATE audit_events SET data = $3::jsonb WHERE chain = $1 AND seq = $2', [r.id, target.seq, JSON.stringify(target.data)]);
     const restored = await w.c.get('/v1/audit/verify', op);
+    console.log('DBG', JSON.stringify(target), JSON.stringify(await w.t.db.query('SELECT data, jsonb_typeof(data) t FROM audit_events WHERE chain = $1 AND seq = $2', [r.id, target.seq])));
     expect(restored.body.ok, JSON.stringify(restored.body)).toBe(true);
   });
 
