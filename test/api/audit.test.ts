@@ -115,9 +115,8 @@ describe('audit API', () => {
     const a = await w.c.get(`/v1/audit/verify?roundId=${r.id}`, w.alliance.h);
     expect(a.body).toMatchObject({ ok: false, brokenAt: { chain: r.id, seq: target.seq } });
 
-    await w.t.db.query('UPDATE audit_events SET data = $3::jsonb WHERE chain = $1 AND seq = $2', [r.id, target.seq, JSON.stringify(target.data)]);
+    await w.t.db.query('UPDATE audit_events SET data = $3::text::jsonb WHERE chain = $1 AND seq = $2', [r.id, target.seq, JSON.stringify(target.data)]);
     const restored = await w.c.get('/v1/audit/verify', op);
-    console.log('DBG', JSON.stringify(target), JSON.stringify(await w.t.db.query('SELECT data, jsonb_typeof(data) t FROM audit_events WHERE chain = $1 AND seq = $2', [r.id, target.seq])));
     expect(restored.body.ok, JSON.stringify(restored.body)).toBe(true);
   });
 
