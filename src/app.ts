@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
@@ -43,7 +43,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
     logger: opts.logger ?? { level: ctx.config.logLevel },
     bodyLimit: ctx.config.bodyLimit,
     // One line per request, written in onResponse below; bodies are never logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: {} },
     // Request ids let an operator match one request's log line to a user's report.
     genReqId: () => Math.random().toString(36).slice(2, 12),
