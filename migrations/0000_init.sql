@@ -9,7 +9,7 @@ CREATE TABLE "agreements" (
 	"agreed_quantity" integer NOT NULL,
 	"unit_price" numeric NOT NULL,
 	"comparable_unit_price" numeric NOT NULL,
-	CONSTRAINT "agreements_round_id_item_code_hospital_id_pk" PRIMARY KEY("round_id","item_code","hospital_id")
+	CONSTRAINT "agreements_round_id_hospital_id_item_code_pk" PRIMARY KEY("round_id","hospital_id","item_code")
 );
 --> statement-breakpoint
 CREATE TABLE "allocations" (
@@ -211,8 +211,6 @@ ALTER TABLE "products" ADD CONSTRAINT "products_manufacturer_id_organizations_id
 ALTER TABLE "rounds" ADD CONSTRAINT "rounds_alliance_id_organizations_id_fk" FOREIGN KEY ("alliance_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "suspensions" ADD CONSTRAINT "suspensions_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tokens" ADD CONSTRAINT "tokens_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "agreements_hospital_idx" ON "agreements" USING btree ("round_id","hospital_id");--> statement-breakpoint
-CREATE INDEX "agreements_manufacturer_idx" ON "agreements" USING btree ("round_id","manufacturer_id");--> statement-breakpoint
 CREATE INDEX "audit_pending_chain_idx" ON "audit_pending" USING btree ("chain","id");--> statement-breakpoint
 CREATE INDEX "idempotency_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "organizations_external_id_key" ON "organizations" USING btree ("external_id");--> statement-breakpoint

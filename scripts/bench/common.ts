@@ -6,7 +6,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function psql(db: string, sql: string): string {
   const u = new URL(PG_ADMIN);
-  return execFileSync('psql', ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', '-d', db, '-qAtc', sql], { encoding: 'utf8' });
+  return execFileSync('psql', ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', '-d', db, '-qAtc', sql], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
 
 export function freshDatabase(name: string): string {

@@ -53,8 +53,8 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
   const packagePrice = fmt4(new D(input.packagePrice))!;
   const salt = randomBytes(16).toString('hex');
   return ctx.db.transaction(async (tx) => {
-    await lockRoundShared(tx, roundId);
-    const rows = await tx.query<any>(
+    // Sent together (pipelined); the server runs the SELECT after the lock is held.
+    const [, rows] = await Promise.all([lockRoundShared(tx, roundId), tx.query<any>(
       `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
               i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
               i.reference_strength_value::text AS ref_value, i.reference_strength_unit AS ref_unit,
@@ -65,7 +65,7 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
          FROM rounds r
          LEFT JOIN items i ON i.round_id = r.id AND i.code = $2
          LEFT JOIN products pr ON pr.id = $3
-        WHERE r.id = $1`, [roundId, itemCode, input.productId, p.orgId]);
+        WHERE r.id = $1`, [roundId, itemCode, input.productId, p.orgId])]);
     const r = rows[0];
     if (!r || !canSee(p, r)) throw notFound('Round');
     if (!r.code) throw notFound('Item');
@@ -88,19 +88,21 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
     const where = { roundId, itemCode, manufacturerId: p.orgId!, version };
     const digest = receiptDigest({ ...where, productId: input.productId, packagePrice, salt });
     const sealed = sealBid(r.bid_public_key, where, { packagePrice, salt });
+    // The bid and its (deferred) audit event in one statement: the event carries the digest, never the price.
+    const event = { itemCode, manufacturerId: p.orgId, version, digest };
     const written = await tx.query(
-      `INSERT INTO bids AS b (round_id, item_code, manufacturer_id, product_id, sealed, digest, version, submission_seq, submitted_at, withdrawn)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('bid_submission_seq'), $8, false)
-       ON CONFLICT (round_id, item_code, manufacturer_id) DO UPDATE SET product_id = EXCLUDED.product_id,
-         sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, version = EXCLUDED.version,
-         submission_seq = EXCLUDED.submission_seq, submitted_at = EXCLUDED.submitted_at, withdrawn = false
-       WHERE b.version = $7 - 1
-       RETURNING 1`, [roundId, itemCode, p.orgId, input.productId, sealed, digest, version, now]);
+      `WITH b AS (
+         INSERT INTO bids AS b (round_id, item_code, manufacturer_id, product_id, sealed, digest, version, submission_seq, submitted_at, withdrawn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('bid_submission_seq'), $8, false)
+         ON CONFLICT (round_id, item_code, manufacturer_id) DO UPDATE SET product_id = EXCLUDED.product_id,
+           sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, version = EXCLUDED.version,
+           submission_seq = EXCLUDED.submission_seq, submitted_at = EXCLUDED.submitted_at, withdrawn = false
+         WHERE b.version = $7 - 1
+         RETURNING 1)
+       INSERT INTO audit_pending (chain, type, at, actor, data) SELECT $1, $9, $10, $3, $11::text::jsonb FROM b RETURNING 1`,
+      [roundId, itemCode, p.orgId, input.productId, sealed, digest, version, now,
+        r.version === null ? 'bid.submitted' : 'bid.replaced', now.toISOString(), JSON.stringify(event)]);
     if (!written.length) throw conflict('bid-conflict', 'Concurrent bid', 'Another write of this bid won the race; send it again');
-    await appendEvent(tx, roundId, {
-      type: version === 1 || r.version === null ? 'bid.submitted' : 'bid.replaced', actor: p.orgId!, at: now,
-      data: { itemCode, manufacturerId: p.orgId, version, digest },
-    }, { deferred: true });
     return { itemCode, productId: input.productId, packagePrice, version, submittedAt: now.toISOString(), receipt: { digest, salt } };
   });
 }

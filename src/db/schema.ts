@@ -186,9 +186,9 @@ export const agreements = pgTable('agreements', {
   unitPrice: numeric('unit_price').notNull(),
   comparableUnitPrice: numeric('comparable_unit_price').notNull(),
 }, (t) => [
-  primaryKey({ columns: [t.roundId, t.itemCode, t.hospitalId] }),
-  index('agreements_hospital_idx').on(t.roundId, t.hospitalId),
-  index('agreements_manufacturer_idx').on(t.roundId, t.manufacturerId),
+  // Hospital first: a hospital's own agreements are a key range, and award inserts
+  // in this order (an append-only index build instead of 3,000,000 random inserts).
+  primaryKey({ columns: [t.roundId, t.hospitalId, t.itemCode] }),
 ]);
 
 /** Hash-chained events: chain is a round id, or 'platform'. */

@@ -120,6 +120,7 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
       `INSERT INTO allocations (round_id, item_code, region_code, manufacturer_id, product_id)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])`,
       [roundId, alloc.map((a) => a.item), alloc.map((a) => a.unit), alloc.map((a) => a.m), alloc.map((a) => a.product)]);
+    await tx.query(`SET LOCAL work_mem = '256MB'`);
     // Fresh statistics, so the planner sees national-scale demand as it is (hash joins, not nested loops).
     for (const table of ['demand', 'allocations', 'bid_results', 'item_results']) await tx.query(`ANALYZE ${table}`);
     // A hospital that named a winning manufacturer gets it; every other one its unit's winner.
@@ -137,6 +138,7 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
            JOIN bid_results w ON w.round_id = d.round_id AND w.item_code = d.item_code
                              AND w.manufacturer_id = coalesce(pw.manufacturer_id, a.manufacturer_id)
           WHERE d.round_id = $1
+          ORDER BY d.hospital_id, d.item_code
          RETURNING 1)
        SELECT count(*)::int AS n FROM ins`, [roundId]);
     const now = ctx.clock.now();
@@ -167,6 +169,7 @@ export async function listAgreements(ctx: AppContext, p: Principal, r: RoundRow,
   requireAwarded(r);
   const limit = q.limit ?? 100;
   const after = decodeCursor(q.cursor, 2) ?? ['', ''];
+  // Ordered like the primary key (hospital, item): pages are key ranges.
   const params: unknown[] = [r.id, after[0], after[1]];
   const where: string[] = [];
   const add = (col: string, v: unknown) => { params.push(v); where.push(`${col} = $${params.length}`); };
@@ -180,9 +183,9 @@ export async function listAgreements(ctx: AppContext, p: Principal, r: RoundRow,
   const rows = await ctx.db.query<any>(
     `SELECT hospital_id, item_code, manufacturer_id, product_id, demand, agreed_quantity,
             round(unit_price, 4)::text AS unit_price, round(comparable_unit_price, 4)::text AS comparable
-       FROM agreements WHERE round_id = $1 AND (item_code, hospital_id) > ($2, $3) ${where.map((w) => 'AND ' + w).join(' ')}
-      ORDER BY item_code, hospital_id LIMIT $${params.length}`, params);
-  return toPage(rows, limit, (a) => [a.item_code, a.hospital_id], (a) => ({
+       FROM agreements WHERE round_id = $1 AND (hospital_id, item_code) > ($2, $3) ${where.map((w) => 'AND ' + w).join(' ')}
+      ORDER BY hospital_id, item_code LIMIT $${params.length}`, params);
+  return toPage(rows, limit, (a) => [a.hospital_id, a.item_code], (a) => ({
     hospitalId: a.hospital_id, itemCode: a.item_code, manufacturerId: a.manufacturer_id, productId: a.product_id,
     demand: a.demand, agreedQuantity: a.agreed_quantity, unitPrice: a.unit_price, comparableUnitPrice: a.comparable,
   }));

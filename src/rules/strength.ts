@@ -63,6 +63,21 @@ function toBase(s: Strength): { dimension: Dimension; amount: Dec } | null {
  * exponent is snapped to that integer so e.g. 1.7^1 is exactly 1.7 (0.30 × 1.7 = 0.51).
  */
 function powLog2(ratio: Dec, numerator: Dec, denominator: Dec): Dec {
+  // 50-digit log2/pow costs about a millisecond, and a round has few distinct
+  // (ratio, strength, strength) triples: remember them (bids are a hot path).
+  const key = `${ratio.toString()}|${numerator.toString()}|${denominator.toString()}`;
+  let hit = powCache.get(key);
+  if (hit === undefined) {
+    if (powCache.size >= 10_000) powCache.clear();
+    hit = computePowLog2(ratio, numerator, denominator);
+    powCache.set(key, hit);
+  }
+  return hit;
+}
+
+const powCache = new Map<string, Dec>();
+
+function computePowLog2(ratio: Dec, numerator: Dec, denominator: Dec): Dec {
   const q = numerator.div(denominator);
   if (q.eq(1)) return new D(1);
   let exp = D.log2(q);
