@@ -1,17 +1,4 @@
 CREATE SEQUENCE "public"."bid_submission_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
-CREATE TABLE "agreements" (
-	"round_id" text NOT NULL,
-	"item_code" text NOT NULL,
-	"hospital_id" text NOT NULL,
-	"manufacturer_id" text NOT NULL,
-	"product_id" text NOT NULL,
-	"demand" integer NOT NULL,
-	"agreed_quantity" integer NOT NULL,
-	"unit_price" numeric NOT NULL,
-	"comparable_unit_price" numeric NOT NULL,
-	CONSTRAINT "agreements_round_id_hospital_id_item_code_pk" PRIMARY KEY("round_id","hospital_id","item_code")
-);
---> statement-breakpoint
 CREATE TABLE "allocations" (
 	"round_id" text NOT NULL,
 	"item_code" text NOT NULL,
@@ -47,6 +34,17 @@ CREATE TABLE "audit_pending" (
 	"at" text NOT NULL,
 	"actor" text NOT NULL,
 	"data" jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "award_totals" (
+	"round_id" text NOT NULL,
+	"item_code" text NOT NULL,
+	"manufacturer_id" text NOT NULL,
+	"hospitals" integer NOT NULL,
+	"agreed_quantity" bigint NOT NULL,
+	"amount" numeric NOT NULL,
+	"baseline_amount" numeric NOT NULL,
+	CONSTRAINT "award_totals_round_id_item_code_manufacturer_id_pk" PRIMARY KEY("round_id","item_code","manufacturer_id")
 );
 --> statement-breakpoint
 CREATE TABLE "bid_results" (
@@ -88,7 +86,7 @@ CREATE TABLE "demand" (
 	"hospital_id" text NOT NULL,
 	"quantity" integer NOT NULL,
 	"preferred_manufacturer_id" text,
-	CONSTRAINT "demand_round_id_item_code_hospital_id_pk" PRIMARY KEY("round_id","item_code","hospital_id")
+	CONSTRAINT "demand_round_id_hospital_id_item_code_pk" PRIMARY KEY("round_id","hospital_id","item_code")
 );
 --> statement-breakpoint
 CREATE TABLE "idempotency_keys" (
@@ -219,4 +217,18 @@ CREATE INDEX "products_manufacturer_idx" ON "products" USING btree ("manufacture
 CREATE INDEX "products_generic_idx" ON "products" USING btree ("generic_name");--> statement-breakpoint
 CREATE INDEX "rounds_alliance_idx" ON "rounds" USING btree ("alliance_id");--> statement-breakpoint
 CREATE INDEX "suspensions_org_idx" ON "suspensions" USING btree ("organization_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "tokens_hash_key" ON "tokens" USING btree ("token_hash");
+CREATE UNIQUE INDEX "tokens_hash_key" ON "tokens" USING btree ("token_hash");--> statement-breakpoint
+CREATE VIEW "public"."agreements" AS (
+  SELECT d.round_id, d.item_code, d.hospital_id, w.manufacturer_id, w.product_id, d.quantity AS demand,
+         round(d.quantity * ir.agreed_volume_ratio)::int AS agreed_quantity, w.unit_price, w.comparable_unit_price
+    FROM demand d
+    JOIN rounds r ON r.id = d.round_id
+    JOIN organizations h ON h.id = d.hospital_id
+    JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
+    JOIN allocations a ON a.round_id = d.round_id AND a.item_code = d.item_code
+     AND a.region_code = CASE WHEN r.rules->>'regionLevel' = 'city' THEN substr(h.region_code, 1, 4) || '00'
+                              ELSE substr(h.region_code, 1, 2) || '0000' END
+    LEFT JOIN bid_results pw ON pw.round_id = d.round_id AND pw.item_code = d.item_code
+     AND pw.manufacturer_id = d.preferred_manufacturer_id AND pw.winner
+    JOIN bid_results w ON w.round_id = d.round_id AND w.item_code = d.item_code
+     AND w.manufacturer_id = coalesce(pw.manufacturer_id, a.manufacturer_id));

@@ -9,7 +9,7 @@ export type Row = Record<string, any>;
 export interface Queryable {
   query<T = Row>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs `COPY … FROM STDIN` fed by `source`, a stream of text chunks in the COPY format. */
-  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void>;
+  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void>;
 }
 
 export interface Db extends Queryable {
@@ -24,7 +24,7 @@ class PostgresDb implements Db {
   query<T>(text: string, params: unknown[] = []): Promise<T[]> {
     return wrap(this.sql, text, params) as unknown as Promise<T[]>;
   }
-  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void> {
+  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> {
     return copyPostgres(this.sql, copySql, source);
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -50,7 +50,7 @@ function wrap(sql: postgres.Sql | postgres.TransactionSql, text: string, params:
   return sql.unsafe(text, toParams(params) as any[], { prepare: true });
 }
 
-async function copyPostgres(sql: postgres.Sql | postgres.TransactionSql, copySql: string, source: AsyncIterable<string>) {
+async function copyPostgres(sql: postgres.Sql | postgres.TransactionSql, copySql: string, source: AsyncIterable<string | Buffer>) {
   const writable = await sql.unsafe(copySql).writable();
   await pipeline(Readable.from(source), writable);
 }
@@ -62,7 +62,7 @@ class PgliteDb implements Db {
   async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
     return (await this.pg.query<T>(text, toParams(params))).rows;
   }
-  copyFrom(copySql: string, source: AsyncIterable<string>): Promise<void> {
+  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> {
     return copyPglite(this.pg, copySql, source);
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -75,10 +75,10 @@ class PgliteDb implements Db {
 }
 
 /** PGlite reads COPY input from a Blob: the embedded mode buffers one upload (it serves small installations). */
-async function copyPglite(pg: { query: PGlite['query'] }, copySql: string, source: AsyncIterable<string>) {
-  const parts: string[] = [];
+async function copyPglite(pg: { query: PGlite['query'] }, copySql: string, source: AsyncIterable<string | Buffer>) {
+  const parts: (string | Buffer)[] = [];
   for await (const chunk of source) parts.push(chunk);
-  await pg.query(copySql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob(parts) });
+  await pg.query(copySql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob(parts as BlobPart[]) });
 }
 
 export interface DbOptions { databaseUrl: string | null; dataDir?: string | null; max?: number }

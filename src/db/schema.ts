@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   pgSequence,
+  pgView,
   bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -110,7 +111,10 @@ export const demand = pgTable('demand', {
   hospitalId: text('hospital_id').notNull(),
   quantity: integer('quantity').notNull(),
   preferredManufacturerId: text('preferred_manufacturer_id'),
-}, (t) => [primaryKey({ columns: [t.roundId, t.itemCode, t.hospitalId] })]);
+}, (t) => [
+  // Hospital first: a hospital's lines and agreements are a key range, and uploads merge in this order.
+  primaryKey({ columns: [t.roundId, t.hospitalId, t.itemCode] }),
+]);
 
 /** One row per manufacturer and item; the price lives only inside `sealed` until opening. */
 export const bids = pgTable('bids', {
@@ -175,7 +179,13 @@ export const allocations = pgTable('allocations', {
   productId: text('product_id').notNull(),
 }, (t) => [primaryKey({ columns: [t.roundId, t.itemCode, t.regionCode] })]);
 
-export const agreements = pgTable('agreements', {
+/**
+ * Per-hospital agreements are derived, not copied: demand, allocations and
+ * results are frozen once a round is awarded, so a view gives every hospital's
+ * supplier, agreed quantity (half up) and prices. Award then writes only
+ * allocations and totals (hundreds of rows) instead of one row per hospital and item.
+ */
+export const agreements = pgView('agreements', {
   roundId: text('round_id').notNull(),
   itemCode: text('item_code').notNull(),
   hospitalId: text('hospital_id').notNull(),
@@ -185,11 +195,33 @@ export const agreements = pgTable('agreements', {
   agreedQuantity: integer('agreed_quantity').notNull(),
   unitPrice: numeric('unit_price').notNull(),
   comparableUnitPrice: numeric('comparable_unit_price').notNull(),
-}, (t) => [
-  // Hospital first: a hospital's own agreements are a key range, and award inserts
-  // in this order (an append-only index build instead of 3,000,000 random inserts).
-  primaryKey({ columns: [t.roundId, t.hospitalId, t.itemCode] }),
-]);
+}).as(sql`
+  SELECT d.round_id, d.item_code, d.hospital_id, w.manufacturer_id, w.product_id, d.quantity AS demand,
+         round(d.quantity * ir.agreed_volume_ratio)::int AS agreed_quantity, w.unit_price, w.comparable_unit_price
+    FROM demand d
+    JOIN rounds r ON r.id = d.round_id
+    JOIN organizations h ON h.id = d.hospital_id
+    JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
+    JOIN allocations a ON a.round_id = d.round_id AND a.item_code = d.item_code
+     AND a.region_code = CASE WHEN r.rules->>'regionLevel' = 'city' THEN substr(h.region_code, 1, 4) || '00'
+                              ELSE substr(h.region_code, 1, 2) || '0000' END
+    LEFT JOIN bid_results pw ON pw.round_id = d.round_id AND pw.item_code = d.item_code
+     AND pw.manufacturer_id = d.preferred_manufacturer_id AND pw.winner
+    JOIN bid_results w ON w.round_id = d.round_id AND w.item_code = d.item_code
+     AND w.manufacturer_id = coalesce(pw.manufacturer_id, a.manufacturer_id)`);
+
+/** Totals per item and winner, fixed at award (OCDS awards and the volume-weighted drop read these). */
+export const awardTotals = pgTable('award_totals', {
+  roundId: text('round_id').notNull(),
+  itemCode: text('item_code').notNull(),
+  manufacturerId: text('manufacturer_id').notNull(),
+  hospitals: integer('hospitals').notNull(),
+  agreedQuantity: bigint('agreed_quantity', { mode: 'number' }).notNull(),
+  /** Σ agreedQuantity × comparableUnitPrice */
+  amount: numeric('amount').notNull(),
+  /** Σ agreedQuantity × baselineUnitPrice */
+  baselineAmount: numeric('baseline_amount').notNull(),
+}, (t) => [primaryKey({ columns: [t.roundId, t.itemCode, t.manufacturerId] })]);
 
 /** Hash-chained events: chain is a round id, or 'platform'. */
 export const auditEvents = pgTable('audit_events', {

@@ -102,14 +102,13 @@ export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
     item_code: string; manufacturer_id: string; name: string; quantity: string; unit_price: string; amount: string;
   }>(
     `SELECT b.item_code, b.manufacturer_id, o.name,
-            coalesce(sum(a.agreed_quantity), 0)::text AS quantity,
+            coalesce(t.agreed_quantity, 0)::text AS quantity,
             round(b.comparable_unit_price, 4)::text AS unit_price,
-            round(coalesce(sum(a.agreed_quantity * a.comparable_unit_price), 0), 2)::text AS amount
+            round(coalesce(t.amount, 0), 2)::text AS amount
        FROM bid_results b
        JOIN organizations o ON o.id = b.manufacturer_id
-       LEFT JOIN agreements a ON a.round_id = b.round_id AND a.item_code = b.item_code AND a.manufacturer_id = b.manufacturer_id
+       LEFT JOIN award_totals t ON t.round_id = b.round_id AND t.item_code = b.item_code AND t.manufacturer_id = b.manufacturer_id
       WHERE b.round_id = $1 AND b.winner
-      GROUP BY b.item_code, b.manufacturer_id, o.name, b.comparable_unit_price, b.rank
       ORDER BY b.item_code, b.rank`, [r.id]) : [];
 
   const descriptionOf = new Map(items.map((i) => [i.code, [i.generic_name, i.dosage_form,

@@ -25,8 +25,7 @@ export const unitSql = (col: string, level: 'province' | 'city') =>
 
 export async function weightedDropOf(db: Queryable, roundId: string): Promise<string | null> {
   const s = await db.query<{ paid: string | null; base: string | null }>(
-    `SELECT sum(a.comparable_unit_price * a.agreed_quantity)::text AS paid, sum(i.baseline_unit_price * a.agreed_quantity)::text AS base
-       FROM agreements a JOIN items i ON i.round_id = a.round_id AND i.code = a.item_code WHERE a.round_id = $1`, [roundId]);
+    'SELECT sum(amount)::text AS paid, sum(baseline_amount)::text AS base FROM award_totals WHERE round_id = $1', [roundId]);
   const { paid, base } = s[0];
   if (paid === null || base === null || new D(base).lte(0)) return null;
   return fmt4(new D(1).minus(new D(paid).div(base)));
@@ -121,31 +120,25 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])`,
       [roundId, alloc.map((a) => a.item), alloc.map((a) => a.unit), alloc.map((a) => a.m), alloc.map((a) => a.product)]);
     await tx.query(`SET LOCAL work_mem = '256MB'`);
+    await tx.query('ANALYZE demand');
     // Fresh statistics, so the planner sees national-scale demand as it is (hash joins, not nested loops).
-    for (const table of ['demand', 'allocations', 'bid_results', 'item_results']) await tx.query(`ANALYZE ${table}`);
-    // A hospital that named a winning manufacturer gets it; every other one its unit's winner.
-    const agreed = await tx.query<{ n: number }>(
-      `WITH ins AS (
-         INSERT INTO agreements (round_id, item_code, hospital_id, manufacturer_id, product_id, demand, agreed_quantity, unit_price, comparable_unit_price)
-         SELECT d.round_id, d.item_code, d.hospital_id, w.manufacturer_id, w.product_id, d.quantity,
-                round(d.quantity * ir.agreed_volume_ratio)::int, w.unit_price, w.comparable_unit_price
-           FROM demand d
-           JOIN organizations h ON h.id = d.hospital_id
-           JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
-           JOIN allocations a ON a.round_id = d.round_id AND a.item_code = d.item_code AND a.region_code = ${unitSql('h.region_code', level)}
-           LEFT JOIN bid_results pw ON pw.round_id = d.round_id AND pw.item_code = d.item_code
-                                   AND pw.manufacturer_id = d.preferred_manufacturer_id AND pw.winner
-           JOIN bid_results w ON w.round_id = d.round_id AND w.item_code = d.item_code
-                             AND w.manufacturer_id = coalesce(pw.manufacturer_id, a.manufacturer_id)
-          WHERE d.round_id = $1
-          ORDER BY d.hospital_id, d.item_code
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`, [roundId]);
+    for (const table of ['allocations', 'bid_results', 'item_results']) await tx.query(`ANALYZE ${table}`);
     const now = ctx.clock.now();
+    // One pass over the agreements: totals per item and winner (OCDS awards, the volume-weighted drop).
+    const totals = await tx.query<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO award_totals (round_id, item_code, manufacturer_id, hospitals, agreed_quantity, amount, baseline_amount)
+         SELECT a.round_id, a.item_code, a.manufacturer_id, count(*), sum(a.agreed_quantity),
+                sum(a.agreed_quantity * a.comparable_unit_price), sum(a.agreed_quantity * i.baseline_unit_price)
+           FROM agreements a JOIN items i ON i.round_id = a.round_id AND i.code = a.item_code
+          WHERE a.round_id = $1 GROUP BY a.round_id, a.item_code, a.manufacturer_id
+         RETURNING hospitals)
+       SELECT coalesce(sum(hospitals), 0)::int AS n FROM ins`, [roundId]);
+    const after = await applyTransition(ctx, tx, p, r, 'award', { allocations: alloc.length, agreements: totals[0].n });
     if (!r.contract_start) {
-      await tx.query('UPDATE rounds SET contract_start = $2 WHERE id = $1', [roundId, now.toISOString().slice(0, 7)]);
+      const rows = await tx.query<RoundRow>('UPDATE rounds SET contract_start = $2 WHERE id = $1 RETURNING *', [roundId, now.toISOString().slice(0, 7)]);
+      return rows[0];
     }
-    const after = await applyTransition(ctx, tx, p, r, 'award', { allocations: alloc.length, agreements: agreed[0].n });
     return after;
   });
 }

@@ -133,7 +133,7 @@ describe('demand bulk upload', () => {
     const p = expectProblem(await bulk(round, a.h, `hospitalId,itemCode,quantity\n${h.h1.id},A1,1\n${h.h1.id},NO1,1\n${h.h1.id},A2,1\nnobody,A1,1\n`), 422, 'validation');
     expect(p.errors.map((e: any) => e.line)).toEqual([3, 5]);
     const q = expectProblem(await bulk(round, a.h, `hospitalId,itemCode,quantity,colour\n${h.h1.id},A1,1,red\n`), 400, 'validation');
-    expect(q.errors).toEqual([{ line: 2, message: expect.stringMatching(/unknown column colour/) }]);
+    expect(q.errors).toEqual([{ line: 1, message: expect.stringMatching(/unknown column colour/) }]); // the header line
     const r = expectProblem(await bulk(round, a.h, `${JSON.stringify({ hospitalId: h.h1.id, itemCode: 'A1', quantity: 1, qty: 2 })}\n`, NDJSON), 400, 'validation');
     expect(r.errors).toEqual([{ line: 1, message: expect.stringMatching(/unknown column qty/) }]);
     expectProblem(await bulk(round, a.h, 'hospitalId,itemCode,quantity\n'), 422, 'validation');
