@@ -34,7 +34,8 @@ export interface Server { proc: ChildProcess; url: string; stop(): Promise<void>
 
 /** Starts a TypeScript entry point as its own process (one process: node --import tsx) and waits for /health. */
 export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health'): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   // A bench that fails must not leave its servers holding the ports.
   process.on('exit', () => proc.kill('SIGKILL'));
   proc.once('exit', (code) => { if (code && code !== 0) console.error(`${entry} exited with ${code}`); });

@@ -96,11 +96,21 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
     requireOwnAlliance(p, r);
     requireState(r, 'opened');
     const level = r.rules.regionLevel;
+    // One pass over the round's demand, grouped by item, supply unit and preferred manufacturer:
+    // allocation and the award totals then work on these few thousand rows. Hash aggregation
+    // keeps it one pass (a sort of millions of rows costs more than the scan).
+    await tx.query(`SET LOCAL work_mem = '256MB'`);
+    await tx.query('SET LOCAL enable_sort = off');
+    await tx.query(`CREATE TEMP TABLE award_demand ON COMMIT DROP AS
+      WITH hu AS MATERIALIZED (SELECT id, ${unitSql('region_code', level)} AS unit FROM organizations WHERE kind = 'hospital')
+      SELECT d.item_code, hu.unit, d.preferred_manufacturer_id AS preferred, count(*)::int AS hospitals,
+             sum(d.quantity) AS demand, sum(round(d.quantity * ir.agreed_volume_ratio)) AS agreed
+        FROM demand d JOIN hu ON hu.id = d.hospital_id
+        JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
+       WHERE d.round_id = $1 GROUP BY 1, 2, 3`, [roundId]);
+    await tx.query('SET LOCAL enable_sort = on');
     const units = await tx.query<{ item_code: string; unit: string; demand: string }>(
-      `SELECT d.item_code, ${unitSql('h.region_code', level)} AS unit, sum(d.quantity)::text AS demand
-         FROM demand d JOIN organizations h ON h.id = d.hospital_id
-         JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
-        WHERE d.round_id = $1 GROUP BY 1, 2`, [roundId]);
+      'SELECT item_code, unit, sum(demand)::text AS demand FROM award_demand GROUP BY 1, 2');
     const winners = await tx.query<{ item_code: string; manufacturer_id: string; product_id: string; rank: number; region_codes: string[] | null }>(
       `SELECT b.item_code, b.manufacturer_id, b.product_id, b.rank, rp.region_codes FROM bid_results b
          LEFT JOIN region_preferences rp ON rp.round_id = b.round_id AND rp.item_code = b.item_code AND rp.manufacturer_id = b.manufacturer_id
@@ -119,21 +129,24 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
       `INSERT INTO allocations (round_id, item_code, region_code, manufacturer_id, product_id)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])`,
       [roundId, alloc.map((a) => a.item), alloc.map((a) => a.unit), alloc.map((a) => a.m), alloc.map((a) => a.product)]);
-    await tx.query(`SET LOCAL work_mem = '256MB'`);
-    await tx.query('ANALYZE demand');
-    // Fresh statistics, so the planner sees national-scale demand as it is (hash joins, not nested loops).
-    for (const table of ['allocations', 'bid_results', 'item_results']) await tx.query(`ANALYZE ${table}`);
-    const now = ctx.clock.now();
-    // One pass over the agreements: totals per item and winner (OCDS awards, the volume-weighted drop).
+    // Totals per item and winner: a hospital that named a winning manufacturer is supplied by it,
+    // every other one by its unit's winner (the same rule as the agreements view).
     const totals = await tx.query<{ n: number }>(
-      `WITH ins AS (
+      `WITH x AS (
+         SELECT ad.item_code, coalesce(pw.manufacturer_id, a.manufacturer_id) AS manufacturer_id, ad.hospitals, ad.agreed
+           FROM award_demand ad
+           JOIN allocations a ON a.round_id = $1 AND a.item_code = ad.item_code AND a.region_code = ad.unit
+           LEFT JOIN bid_results pw ON pw.round_id = $1 AND pw.item_code = ad.item_code AND pw.manufacturer_id = ad.preferred AND pw.winner),
+       ins AS (
          INSERT INTO award_totals (round_id, item_code, manufacturer_id, hospitals, agreed_quantity, amount, baseline_amount)
-         SELECT a.round_id, a.item_code, a.manufacturer_id, count(*), sum(a.agreed_quantity),
-                sum(a.agreed_quantity * a.comparable_unit_price), sum(a.agreed_quantity * i.baseline_unit_price)
-           FROM agreements a JOIN items i ON i.round_id = a.round_id AND i.code = a.item_code
-          WHERE a.round_id = $1 GROUP BY a.round_id, a.item_code, a.manufacturer_id
+         SELECT $1, x.item_code, x.manufacturer_id, sum(x.hospitals), sum(x.agreed),
+                sum(x.agreed) * w.comparable_unit_price, sum(x.agreed) * i.baseline_unit_price
+           FROM x JOIN bid_results w ON w.round_id = $1 AND w.item_code = x.item_code AND w.manufacturer_id = x.manufacturer_id
+           JOIN items i ON i.round_id = $1 AND i.code = x.item_code
+          GROUP BY x.item_code, x.manufacturer_id, w.comparable_unit_price, i.baseline_unit_price
          RETURNING hospitals)
        SELECT coalesce(sum(hospitals), 0)::int AS n FROM ins`, [roundId]);
+    const now = ctx.clock.now();
     const after = await applyTransition(ctx, tx, p, r, 'award', { allocations: alloc.length, agreements: totals[0].n });
     if (!r.contract_start) {
       const rows = await tx.query<RoundRow>('UPDATE rounds SET contract_start = $2 WHERE id = $1 RETURNING *', [roundId, now.toISOString().slice(0, 7)]);
