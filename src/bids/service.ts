@@ -29,99 +29,103 @@ export function checkWindow(r: Pick<RoundRow, 'state' | 'bid_opens_at' | 'bid_cl
   if (now >= new Date(r.bid_closes_at)) throw conflict('bidding-closed', 'Bidding closed', `Bidding closed at ${new Date(r.bid_closes_at).toISOString()}`);
 }
 
-/**
- * Bid writes hold a round's advisory lock shared and opening holds it
- * exclusively, so opening waits for bids in flight and a bid that waited for
- * an opening reads the round as opened. (Row share locks on the round would do
- * the same, but many concurrent sharers of one row are slow in PostgreSQL.)
- * The lock is taken in its own statement so that the next one reads after it.
- */
-export const lockRoundShared = (tx: Queryable, roundId: string) =>
-  tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [roundId]);
-export const lockRoundExclusive = (tx: Queryable, roundId: string) =>
-  tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [roundId]);
-
 const mismatch = (detail: string) => unprocessable('product-mismatch', 'Product does not match the item', detail);
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**
- * Submits or replaces a sealed bid. One transaction: the round is locked
- * shared (so opening waits for bids in flight), the window is checked on the server clock inside it, the price is
- * sealed before it reaches the database, and the audit event carries only the digest.
+ * Submits or replaces a sealed bid: one read to check it, then one write
+ * statement that re-checks round state and window under a key-share lock (so
+ * opening waits for bids in flight). The price is sealed before it reaches the
+ * database, and the audit event carries only the digest.
  */
 export async function putBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string, input: { productId: string; packagePrice: string }) {
   const packagePrice = fmt4(new D(input.packagePrice))!;
   const salt = randomBytes(16).toString('hex');
-  return ctx.db.transaction(async (tx) => {
-    // Sent together (pipelined); the server runs the SELECT after the lock is held.
-    const [, rows] = await Promise.all([lockRoundShared(tx, roundId), tx.query<any>(
-      `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
-              i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
-              i.reference_strength_value::text AS ref_value, i.reference_strength_unit AS ref_unit,
-              i.strength_price_ratio::text AS ratio, i.max_unit_price::text AS max_unit_price,
-              pr.manufacturer_id AS p_manufacturer, pr.generic_name AS p_name, pr.dosage_form AS p_form, pr.category AS p_category,
-              pr.strength_value::text AS p_value, pr.strength_unit AS p_unit, pr.pack_size,
-              (SELECT version FROM bids b WHERE b.round_id = r.id AND b.item_code = $2 AND b.manufacturer_id = $4) AS version
-         FROM rounds r
-         LEFT JOIN items i ON i.round_id = r.id AND i.code = $2
-         LEFT JOIN products pr ON pr.id = $3
-        WHERE r.id = $1`, [roundId, itemCode, input.productId, p.orgId])]);
-    const r = rows[0];
-    if (!r || !canSee(p, r)) throw notFound('Round');
-    if (!r.code) throw notFound('Item');
-    const now = ctx.clock.now();
-    checkWindow(r, now);
-    if (!r.p_manufacturer) throw mismatch(`Product ${input.productId} does not exist`);
-    if (r.p_manufacturer !== p.orgId) throw mismatch("The product is another manufacturer's");
-    if (r.p_category !== r.i_category || !same(r.p_name, r.i_name) || !same(r.p_form, r.i_form)) {
-      throw mismatch(`The product is not ${r.i_name} (${r.i_form})`);
-    }
-    const price = comparableUnitPrice(
-      { referenceStrength: r.ref_value === null ? null : { value: r.ref_value, unit: r.ref_unit }, strengthPriceRatio: r.ratio },
-      new D(packagePrice), r.pack_size, r.p_value === null ? null : { value: r.p_value, unit: r.p_unit });
-    if (!price) throw mismatch("The product's strength cannot be converted to the item's reference strength");
-    if (price.comparableUnitPrice.gt(r.max_unit_price)) {
-      throw unprocessable('price-above-ceiling', 'Price above ceiling',
-        `The comparable unit price is above the item's maxUnitPrice ${fmt4(new D(r.max_unit_price))}`);
-    }
-    const version = (r.version ?? 0) + 1;
-    const where = { roundId, itemCode, manufacturerId: p.orgId!, version };
-    const digest = receiptDigest({ ...where, productId: input.productId, packagePrice, salt });
-    const sealed = sealBid(r.bid_public_key, where, { packagePrice, salt });
-    // The bid and its (deferred) audit event in one statement: the event carries the digest, never the price.
-    const event = { itemCode, manufacturerId: p.orgId, version, digest };
-    const written = await tx.query(
-      `WITH b AS (
-         INSERT INTO bids AS b (round_id, item_code, manufacturer_id, product_id, sealed, digest, version, submission_seq, submitted_at, withdrawn)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('bid_submission_seq'), $8, false)
-         ON CONFLICT (round_id, item_code, manufacturer_id) DO UPDATE SET product_id = EXCLUDED.product_id,
-           sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, version = EXCLUDED.version,
-           submission_seq = EXCLUDED.submission_seq, submitted_at = EXCLUDED.submitted_at, withdrawn = false
-         WHERE b.version = $7 - 1
-         RETURNING 1)
-       INSERT INTO audit_pending (chain, type, at, actor, data) SELECT $1, $9, $10, $3, $11::text::jsonb FROM b RETURNING 1`,
-      [roundId, itemCode, p.orgId, input.productId, sealed, digest, version, now,
-        r.version === null ? 'bid.submitted' : 'bid.replaced', now.toISOString(), JSON.stringify(event)]);
-    if (!written.length) throw conflict('bid-conflict', 'Concurrent bid', 'Another write of this bid won the race; send it again');
-    return { itemCode, productId: input.productId, packagePrice, version, submittedAt: now.toISOString(), receipt: { digest, salt } };
-  });
+  const rows = await ctx.db.query<any>(
+    `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
+            i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
+            i.reference_strength_value::text AS ref_value, i.reference_strength_unit AS ref_unit,
+            i.strength_price_ratio::text AS ratio, i.max_unit_price::text AS max_unit_price,
+            pr.manufacturer_id AS p_manufacturer, pr.generic_name AS p_name, pr.dosage_form AS p_form, pr.category AS p_category,
+            pr.strength_value::text AS p_value, pr.strength_unit AS p_unit, pr.pack_size,
+            (SELECT version FROM bids b WHERE b.round_id = r.id AND b.item_code = $2 AND b.manufacturer_id = $4) AS version
+       FROM rounds r
+       LEFT JOIN items i ON i.round_id = r.id AND i.code = $2
+       LEFT JOIN products pr ON pr.id = $3
+      WHERE r.id = $1`, [roundId, itemCode, input.productId, p.orgId]);
+  const r = rows[0];
+  if (!r || !canSee(p, r)) throw notFound('Round');
+  if (!r.code) throw notFound('Item');
+  const now = ctx.clock.now();
+  checkWindow(r, now);
+  if (!r.p_manufacturer) throw mismatch(`Product ${input.productId} does not exist`);
+  if (r.p_manufacturer !== p.orgId) throw mismatch("The product is another manufacturer's");
+  if (r.p_category !== r.i_category || !same(r.p_name, r.i_name) || !same(r.p_form, r.i_form)) {
+    throw mismatch(`The product is not ${r.i_name} (${r.i_form})`);
+  }
+  const price = comparableUnitPrice(
+    { referenceStrength: r.ref_value === null ? null : { value: r.ref_value, unit: r.ref_unit }, strengthPriceRatio: r.ratio },
+    new D(packagePrice), r.pack_size, r.p_value === null ? null : { value: r.p_value, unit: r.p_unit });
+  if (!price) throw mismatch("The product's strength cannot be converted to the item's reference strength");
+  if (price.comparableUnitPrice.gt(r.max_unit_price)) {
+    throw unprocessable('price-above-ceiling', 'Price above ceiling',
+      `The comparable unit price is above the item's maxUnitPrice ${fmt4(new D(r.max_unit_price))}`);
+  }
+  const version = (r.version ?? 0) + 1;
+  const where = { roundId, itemCode, manufacturerId: p.orgId!, version };
+  const digest = receiptDigest({ ...where, productId: input.productId, packagePrice, salt });
+  const sealed = sealBid(r.bid_public_key, where, { packagePrice, salt });
+  // One statement, so one implicit transaction: it key-share locks the round only while it is still
+  // bidding and the server clock (read just above) is inside the window, so an opening (which locks
+  // the round for update) waits for it, and a bid that waited for an opening finds the round opened.
+  // The bid and its (deferred) audit event are written together; the event carries the digest, never the price.
+  const event = { itemCode, manufacturerId: p.orgId, version, digest };
+  const written = await ctx.db.query(
+    `WITH r AS (
+       SELECT id FROM rounds WHERE id = $1 AND state = 'bidding' AND bid_opens_at <= $8 AND bid_closes_at > $8 FOR KEY SHARE),
+     b AS (
+       INSERT INTO bids AS b (round_id, item_code, manufacturer_id, product_id, sealed, digest, version, submission_seq, submitted_at, withdrawn)
+       SELECT r.id, $2, $3, $4, $5, $6, $7, nextval('bid_submission_seq'), $8, false FROM r
+       ON CONFLICT (round_id, item_code, manufacturer_id) DO UPDATE SET product_id = EXCLUDED.product_id,
+         sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, version = EXCLUDED.version,
+         submission_seq = EXCLUDED.submission_seq, submitted_at = EXCLUDED.submitted_at, withdrawn = false
+       WHERE b.version = $7 - 1
+       RETURNING 1)
+     INSERT INTO audit_pending (chain, type, at, actor, data) SELECT $1, $9, $10, $3, $11::text::jsonb FROM b RETURNING 1`,
+    [roundId, itemCode, p.orgId, input.productId, sealed, digest, version, now,
+      r.version === null ? 'bid.submitted' : 'bid.replaced', now.toISOString(), JSON.stringify(event)]);
+  if (!written.length) {
+    // Either the round left bidding meanwhile (an opening or cancel won) or another write of this bid did.
+    const again = await ctx.db.query<any>('SELECT state, bid_opens_at, bid_closes_at FROM rounds WHERE id = $1', [roundId]);
+    checkWindow(again[0], now);
+    throw conflict('bid-conflict', 'Concurrent bid', 'Another write of this bid won the race; send it again');
+  }
+  return { itemCode, productId: input.productId, packagePrice, version, submittedAt: now.toISOString(), receipt: { digest, salt } };
 }
 
 export async function withdrawBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
-    await lockRoundShared(tx, roundId);
-    const rows = await tx.query<any>(`SELECT * FROM rounds WHERE id = $1`, [roundId]);
-    const r = rows[0];
-    if (!r || !canSee(p, r)) throw notFound('Round');
-    const now = ctx.clock.now();
-    checkWindow(r, now);
-    const done = await tx.query<{ version: number }>(
-      `UPDATE bids SET withdrawn = true, sealed = '', digest = '', version = version + 1, submitted_at = $4
-        WHERE round_id = $1 AND item_code = $2 AND manufacturer_id = $3 AND NOT withdrawn RETURNING version`,
-      [roundId, itemCode, p.orgId, now]);
-    if (!done.length) throw notFound('Bid');
-    await appendEvent(tx, roundId, { type: 'bid.withdrawn', actor: p.orgId!, at: now, data: { itemCode, manufacturerId: p.orgId, version: done[0].version } }, { deferred: true });
-  });
+  const rows = await ctx.db.query<any>('SELECT * FROM rounds WHERE id = $1', [roundId]);
+  const r = rows[0];
+  if (!r || !canSee(p, r)) throw notFound('Round');
+  const now = ctx.clock.now();
+  checkWindow(r, now);
+  // As putBid: one statement holding the round key-shared while it is bidding inside the window.
+  const done = await ctx.db.query<{ version: number }>(
+    `WITH r AS (
+       SELECT id FROM rounds WHERE id = $1 AND state = 'bidding' AND bid_opens_at <= $4 AND bid_closes_at > $4 FOR KEY SHARE),
+     w AS (
+       UPDATE bids b SET withdrawn = true, sealed = '', digest = '', version = b.version + 1, submitted_at = $4
+         FROM r WHERE b.round_id = r.id AND b.item_code = $2 AND b.manufacturer_id = $3 AND NOT b.withdrawn
+       RETURNING b.version),
+     e AS (
+       INSERT INTO audit_pending (chain, type, at, actor, data)
+       SELECT $1, 'bid.withdrawn', $5, $3, json_build_object('itemCode', $2::text, 'manufacturerId', $3::text, 'version', w.version)::jsonb FROM w)
+     SELECT version FROM w`, [roundId, itemCode, p.orgId, now, now.toISOString()]);
+  if (!done.length) {
+    const again = await ctx.db.query<any>('SELECT state, bid_opens_at, bid_closes_at FROM rounds WHERE id = $1', [roundId]);
+    checkWindow(again[0], now);
+    throw notFound('Bid');
+  }
 }
 
 const OPENED = new Set(['opened', 'awarded', 'closed']);

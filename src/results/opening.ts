@@ -1,7 +1,7 @@
 import type { AppContext, Principal } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { openBid, unwrapRoundKey } from '../bids/crypto.js';
-import { lockRoundExclusive, receiptDigest } from '../bids/service.js';
+import { receiptDigest } from '../bids/service.js';
 import { conflict, Problem } from '../http/problem.js';
 import { D } from '../rules/decimal.js';
 import { evaluateItem, type BidForEvaluation, type ItemResult } from '../rules/selection.js';
@@ -44,8 +44,7 @@ async function decryptBids(ctx: AppContext, tx: Queryable, r: RoundRow) {
  */
 export async function openRound(ctx: AppContext, p: Principal, roundId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    // Waits for bid transactions in flight (they hold the round's lock shared).
-    await lockRoundExclusive(tx, roundId);
+    // FOR UPDATE waits for bid writes in flight (they hold the round FOR KEY SHARE).
     const r = await visibleRound(tx, p, roundId, true);
     requireOwnAlliance(p, r);
     requireState(r, 'bidding');
