@@ -61,17 +61,52 @@ function roundPublicKey(spkiBase64: string): KeyObject {
   return k;
 }
 
-export function sealBid(roundPublicKeySpki: string, where: BidPlace, content: SealedContent): string {
-  const eph = generateKeyPairSync('x25519');
-  const ephDer = eph.publicKey.export({ format: 'der', type: 'spki' });
-  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: roundPublicKey(roundPublicKeySpki) });
-  const body = gcmSeal(derive(shared, ephDer), Buffer.from(JSON.stringify(content), 'utf8'), bidAad(where));
-  return Buffer.concat([ephDer, body]).toString('base64');
+/**
+ * The sealing side keeps one ephemeral X25519 key per round for at most a
+ * minute (or 10,000 bids) and derives the AES key from it once: two key
+ * agreements per bid were most of a bid's CPU. Each bid still gets its own
+ * random IV and is bound to its place by the additional data. Only the
+ * ephemeral public key is stored with the bid; what the process keeps is
+ * the derived key of its current ephemeral, which opens nothing sealed by
+ * another process or after rotation, and nothing an attacker reading the
+ * process could not read from the requests themselves.
+ */
+const ROTATE_MS = 60_000;
+const ROTATE_USES = 10_000;
+interface Sealer { ephDer: Buffer; key: Buffer; until: number; uses: number }
+const sealers = new Map<string, Sealer>();
+
+function sealerFor(roundPublicKeySpki: string): Sealer {
+  const now = Date.now();
+  let s = sealers.get(roundPublicKeySpki);
+  if (!s || s.until <= now || s.uses >= ROTATE_USES) {
+    const eph = generateKeyPairSync('x25519');
+    const ephDer = eph.publicKey.export({ format: 'der', type: 'spki' });
+    const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: roundPublicKey(roundPublicKeySpki) });
+    s = { ephDer, key: derive(shared, ephDer), until: now + ROTATE_MS, uses: 0 };
+    if (sealers.size > 1000) sealers.clear();
+    sealers.set(roundPublicKeySpki, s);
+  }
+  s.uses++;
+  return s;
 }
 
-export function openBid(roundKey: KeyObject, where: BidPlace, sealed: string): SealedContent {
+export function sealBid(roundPublicKeySpki: string, where: BidPlace, content: SealedContent): string {
+  const s = sealerFor(roundPublicKeySpki);
+  const body = gcmSeal(s.key, Buffer.from(JSON.stringify(content), 'utf8'), bidAad(where));
+  return Buffer.concat([s.ephDer, body]).toString('base64');
+}
+
+/** Opens one bid; `keys` caches the derived key per ephemeral key within one opening. */
+export function openBid(roundKey: KeyObject, where: BidPlace, sealed: string, keys: Map<string, Buffer> = new Map()): SealedContent {
   const buf = Buffer.from(sealed, 'base64');
   const ephDer = buf.subarray(0, SPKI_LEN);
-  const shared = diffieHellman({ privateKey: roundKey, publicKey: createPublicKey({ key: ephDer, format: 'der', type: 'spki' }) });
-  return JSON.parse(gcmOpen(derive(shared, ephDer), buf.subarray(SPKI_LEN), bidAad(where)).toString('utf8'));
+  const id = ephDer.toString('base64');
+  let key = keys.get(id);
+  if (!key) {
+    const shared = diffieHellman({ privateKey: roundKey, publicKey: createPublicKey({ key: ephDer, format: 'der', type: 'spki' }) });
+    key = derive(shared, ephDer);
+    keys.set(id, key);
+  }
+  return JSON.parse(gcmOpen(key, buf.subarray(SPKI_LEN), bidAad(where)).toString('utf8'));
 }

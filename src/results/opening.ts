@@ -19,10 +19,11 @@ async function decryptBids(ctx: AppContext, tx: Queryable, r: RoundRow) {
        FROM bids b JOIN products p ON p.id = b.product_id
       WHERE b.round_id = $1 AND NOT b.withdrawn ORDER BY b.item_code, b.submission_seq`, [r.id, r.bid_closes_at]);
   const key = unwrapRoundKey(ctx.config.bidKek, r.wrapped_round_key, r.id);
+  const derived = new Map<string, Buffer>();
   return rows.map((b) => {
     const where = { roundId: r.id, itemCode: b.item_code, manufacturerId: b.manufacturer_id, version: b.version };
     let content;
-    try { content = openBid(key, where, b.sealed); } catch {
+    try { content = openBid(key, where, b.sealed, derived); } catch {
       throw new Problem(409, 'integrity-failure', 'Bid integrity failure', `The sealed bid of ${b.manufacturer_id} for ${b.item_code} does not decrypt`);
     }
     if (receiptDigest({ ...where, productId: b.product_id, packagePrice: content.packagePrice, salt: content.salt }) !== b.digest) {
