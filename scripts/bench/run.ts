@@ -187,7 +187,7 @@ t0 = Date.now();
 await allianceApi('POST', `/v1/rounds/${roundA}/award`);
 const awardMs = Date.now() - t0;
 log('open + evaluate (s)', seconds(openMs));
-log('award: allocations + agreements (s)', seconds(awardMs));
+log('award: allocations + totals (s)', seconds(awardMs));
 log('open + evaluate + award (s)', seconds(openMs + awardMs));
 log('agreements', Number(psql('jicai_bench', `SELECT count(*) FROM agreements WHERE round_id = '${roundA}'`).trim()));
 log('awarded items', results.round.awardedItems);
@@ -196,6 +196,7 @@ log('API peak RSS during open + award (MiB)', rssOpen.stop().toFixed(0));
 
 await api.stop();
 
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 const cpu = cpus()[0]?.model ?? 'unknown';
 const pg = psql('postgres', 'SHOW server_version').trim();
 const md = `# Benchmarks
@@ -234,9 +235,20 @@ ${ITEMS} items, ${HOSPITALS.toLocaleString('en')} hospitals, ${rows.toLocaleStri
 | figure | value |
 |---|---|
 | POST /open (unwrap, decrypt, verify receipts, evaluate, store) | ${out['open + evaluate (s)']} s |
-| POST /award (allocations, ${Number(out.agreements).toLocaleString('en')} agreements) | ${out['award: allocations + agreements (s)']} s |
+| POST /award (allocations, ${Number(out.agreements).toLocaleString('en')} agreements) | ${out['award: allocations + totals (s)']} s |
 | total | **${out['open + evaluate + award (s)']} s** |
 | API peak RSS during open + award | **${out['API peak RSS during open + award (MiB)']} MiB** |
+
+## Targets
+| target | measured | |
+|---|---|---|
+| demand ingestion ≥ 0.5× psql rows/s | ${out['API / psql rows/s ratio']}× | ${verdict(Number(out['API / psql rows/s ratio']) >= 0.5)} |
+| API RSS < 300 MB while streaming | ${out['API peak RSS while streaming (MiB)']} MiB | ${verdict(Number(out['API peak RSS while streaming (MiB)']) < 300)} |
+| ≥ 2,000 sealed bids/s | ${out['sealed bid req/s']} | ${verdict(Number(out['sealed bid req/s']) >= 2000)} |
+| bid p99 < 50 ms | ${out['sealed bid p99 (ms)']} ms | ${verdict(Number(out['sealed bid p99 (ms)']) < 50)} |
+| bids ≥ 0.6× bare INSERT route | ${out['sealed bid / bare ratio']}× | ${verdict(Number(out['sealed bid / bare ratio']) >= 0.6)} |
+| open + evaluate + award ≤ 10 s | ${out['open + evaluate + award (s)']} s | ${verdict(Number(out['open + evaluate + award (s)']) <= 10)} |
+| API RSS < 1 GB during open + award | ${out['API peak RSS during open + award (MiB)']} MiB | ${verdict(Number(out['API peak RSS during open + award (MiB)']) < 1024)} |
 
 Raw figures: \`${JSON.stringify(out)}\`
 `;

@@ -99,8 +99,11 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
     // One pass over the round's demand, grouped by item, supply unit and preferred manufacturer:
     // allocation and the award totals then work on these few thousand rows. Hash aggregation
     // keeps it one pass (a sort of millions of rows costs more than the scan).
+    // The planner's row estimates for one round's slice of demand are poor; left alone it may probe the
+    // demand index once per hospital and item (measured 31 s instead of 4.5 s for 3,000,000 rows).
     await tx.query(`SET LOCAL work_mem = '256MB'`);
     await tx.query('SET LOCAL enable_sort = off');
+    await tx.query('SET LOCAL enable_nestloop = off');
     await tx.query(`CREATE TEMP TABLE award_demand ON COMMIT DROP AS
       WITH hu AS MATERIALIZED (SELECT id, ${unitSql('region_code', level)} AS unit FROM organizations WHERE kind = 'hospital')
       SELECT d.item_code, hu.unit, d.preferred_manufacturer_id AS preferred, count(*)::int AS hospitals,
@@ -109,6 +112,7 @@ export async function awardRound(ctx: AppContext, p: Principal, roundId: string)
         JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
        WHERE d.round_id = $1 GROUP BY 1, 2, 3`, [roundId]);
     await tx.query('SET LOCAL enable_sort = on');
+    await tx.query('SET LOCAL enable_nestloop = on');
     const units = await tx.query<{ item_code: string; unit: string; demand: string }>(
       'SELECT item_code, unit, sum(demand)::text AS demand FROM award_demand GROUP BY 1, 2');
     const winners = await tx.query<{ item_code: string; manufacturer_id: string; product_id: string; rank: number; region_codes: string[] | null }>(
