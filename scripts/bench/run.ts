@@ -189,7 +189,7 @@ const awardMs = Date.now() - t0;
 log('open + evaluate (s)', seconds(openMs));
 log('award: allocations + totals (s)', seconds(awardMs));
 log('open + evaluate + award (s)', seconds(openMs + awardMs));
-log('agreements', Number(psql('jicai_bench', `SELECT count(*) FROM agreements WHERE round_id = '${roundA}'`).trim()));
+log('agreements', Number(psql('jicai_bench', `SELECT coalesce(sum(hospitals), 0) FROM award_totals WHERE round_id = '${roundA}'`).trim()));
 log('awarded items', results.round.awardedItems);
 log('averageDrop', results.round.averageDrop);
 log('API peak RSS during open + award (MiB)', rssOpen.stop().toFixed(0));
