@@ -87,13 +87,17 @@ describe('sealed bids', () => {
 
     const requests = makers.flatMap((m, mi) => codes.map((code, ci) => ({ m, code, price: `${1 + mi}.${String(ci).padStart(2, '0')}` })));
     expect(requests.length).toBe(60);
-    // The clock reaches bidClosesAt once a third of the requests have been answered, with the rest in flight.
-    let done = 0;
+    // The clock reaches bidClosesAt while the burst is in flight: the server's 30th reading of it is
+    // the first at the deadline (requests are all concurrent, so which ones read it first is up to timing).
+    const clock = w.t.clock;
+    const read = clock.now.bind(clock);
+    let readings = 0;
+    clock.now = () => { if (++readings === 30) clock.set(r.closesAt); return read(); };
     const responses = await Promise.all(requests.map(async (q) => {
       const res = await w.c.put(`/v1/rounds/${r.id}/bids/${q.code}`, q.m.h, { productId: q.m.products[0], packagePrice: q.price });
-      if (++done === 20) w.t.clock.set(r.closesAt);
       return { q, res };
     }));
+    clock.now = read;
     const accepted = responses.filter((x) => x.res.status === 200);
     const rejected = responses.filter((x) => x.res.status !== 200);
     for (const a of accepted) {
