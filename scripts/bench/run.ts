@@ -156,7 +156,7 @@ function cannon(url: string, pathOf: (i: number) => string) {
     url, connections: CONNECTIONS, duration: BID_SECONDS, method: 'PUT',
     setupClient: (client: any) => {
       const m = makers[next++ % makers.length];
-      client.setRequests(itemCodes.map((code, i) => ({
+      client.setRequests(itemCodes.map((_code, i) => ({
         method: 'PUT', path: pathOf(i),
         headers: { authorization: `Bearer ${m.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ productId: m.products[i], packagePrice: (20 + (i % 10)).toFixed(2) }),

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { AppContext, Principal } from '../context.js';
-import type { Queryable } from '../db/client.js';
-import { appendEvent } from '../audit/service.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { conflict, invalidState, notFound, unprocessable } from '../http/problem.js';
 import { D, fmt4 } from '../rules/decimal.js';

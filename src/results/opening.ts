@@ -3,7 +3,6 @@ import type { Queryable } from '../db/client.js';
 import { openBid, unwrapRoundKey } from '../bids/crypto.js';
 import { receiptDigest } from '../bids/service.js';
 import { conflict, Problem } from '../http/problem.js';
-import { D } from '../rules/decimal.js';
 import { evaluateItem, type BidForEvaluation, type ItemResult } from '../rules/selection.js';
 import { applyTransition, loadItems, requireOwnAlliance, requireState, visibleRound, type RoundRow } from '../rounds/service.js';
 
