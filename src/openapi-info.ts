@@ -13,6 +13,8 @@ export const openapiInfo = {
     '  upload that are well-formed but name unknown hospitals or items; 413 `payload-too-large`; 415 `unsupported-media-type`.',
     '- Idempotency-Key applies to JSON POST bodies; streamed bulk uploads are not buffered for it (their writes',
     '  replace keyed rows, so a repeated demand upload is harmless; a repeated organizations upload fails on externalId).',
+    '- Idempotency-Key: the key is claimed when the request starts; a second request with the same key and body',
+    '  while the first is still running gets 409 `idempotency-in-progress` (retry it); a 5xx frees the key.',
     '- The operator acts with the master key and is no organization; tokens are issued to organizations.',
   ].join('\n'),
 };

@@ -3,13 +3,15 @@ import canonicalize from 'canonicalize';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../context.js';
-import { unprocessable, validation } from './problem.js';
+import { conflict, unprocessable, validation } from './problem.js';
 
 declare module 'fastify' {
   interface FastifyRequest { idempotency?: { scope: string; key: string; requestHash: string } }
 }
 
 const KEEP_HOURS = 24;
+/** A claim older than this is from a request that never finished (a crash): it may be taken over. */
+const IN_FLIGHT_SECONDS = 60;
 
 /**
  * Idempotency-Key on POST: the same key and body replays the first answer
@@ -28,24 +30,38 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext) {
     const scope = actorOf(req.principal);
     const requestHash = createHash('sha256')
       .update(`${req.method} ${req.url}\n${canonicalize(req.body ?? null) ?? ''}`).digest('hex');
-    const rows = await ctx.db.query<{ request_hash: string; status: number; headers: Record<string, string>; body: string }>(
-      `SELECT request_hash, status, headers, body FROM idempotency_keys
-        WHERE scope = $1 AND key = $2 AND created_at > now() - make_interval(hours => ${KEEP_HOURS})`, [scope, key]);
-    if (rows.length > 0) {
-      const hit = rows[0];
-      if (hit.request_hash !== requestHash) {
-        throw unprocessable('idempotency-conflict', 'Idempotency conflict',
-          'This Idempotency-Key was used with another request body');
-      }
-      reply.code(hit.status).headers({ ...hit.headers, 'idempotent-replayed': 'true' });
-      return reply.send(hit.body);
+    // Claim the key first (status 0 = in flight), so two concurrent requests with one key run once.
+    const claimed = await ctx.db.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, headers, body) VALUES ($1, $2, $3, 0, '{}', '')
+       ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = 0, headers = '{}', body = '', created_at = now()
+       WHERE idempotency_keys.created_at <= now() - make_interval(hours => ${KEEP_HOURS})
+          OR (idempotency_keys.status = 0 AND idempotency_keys.created_at <= now() - make_interval(secs => ${IN_FLIGHT_SECONDS}))
+       RETURNING 1`, [scope, key, requestHash]);
+    if (claimed.length > 0) {
+      req.idempotency = { scope, key, requestHash };
+      return;
     }
-    req.idempotency = { scope, key, requestHash };
+    const rows = await ctx.db.query<{ request_hash: string; status: number; headers: Record<string, string>; body: string }>(
+      'SELECT request_hash, status, headers, body FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+    const hit = rows[0];
+    if (!hit || hit.request_hash !== requestHash) {
+      throw unprocessable('idempotency-conflict', 'Idempotency conflict', 'This Idempotency-Key was used with another request body');
+    }
+    if (hit.status === 0) {
+      throw conflict('idempotency-in-progress', 'Request in progress', 'A request with this Idempotency-Key is still being handled; retry shortly');
+    }
+    reply.code(hit.status).headers({ ...hit.headers, 'idempotent-replayed': 'true' });
+    return reply.send(hit.body);
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
     const idem = req.idempotency;
-    if (!idem || reply.statusCode >= 500 || reply.getHeader('idempotent-replayed')) return payload;
+    if (!idem || reply.getHeader('idempotent-replayed')) return payload;
+    if (reply.statusCode >= 500) {
+      // A server error is not an answer to replay: free the key for a retry.
+      await ctx.db.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 0', [idem.scope, idem.key]);
+      return payload;
+    }
     const headers: Record<string, string> = {};
     for (const h of ['content-type', 'location']) {
       const v = reply.getHeader(h);
@@ -53,11 +69,8 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext) {
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
     await ctx.db.query(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, status, headers, body) VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
-       ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status,
-         headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = now()
-       WHERE idempotency_keys.created_at <= now() - make_interval(hours => ${KEEP_HOURS})`,
-      [idem.scope, idem.key, idem.requestHash, reply.statusCode, JSON.stringify(headers), body]);
+      `UPDATE idempotency_keys SET status = $3, headers = $4::text::jsonb, body = $5 WHERE scope = $1 AND key = $2 AND status = 0`,
+      [idem.scope, idem.key, reply.statusCode, JSON.stringify(headers), body]);
     return payload;
   });
 }
