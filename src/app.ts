@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import { makeAuthenticator } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
-import { registerIdempotency, isStream } from './http/idempotency.js';
+import { idempotencyHooks, isStream } from './http/idempotency.js';
 import { unsupportedMediaType } from './http/problem.js';
 import { platformRoutes } from './http/platform-routes.js';
 import { organizationRoutes } from './organizations/routes.js';
@@ -86,13 +86,24 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
     req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, actor: req.principal?.orgId ?? req.principal?.role }, 'request');
   });
   app.addHook('onRequest', app.auth.onRequest);
-  app.addHook('preValidation', async (req) => {
+  // Hooks that only routes with a body need are attached to those routes alone (the bid PUT is hot).
+  const idempotency = idempotencyHooks(ctx);
+  const jsonOnly = async (req: FastifyRequest) => {
     // JSON routes take JSON only; bulk routes take CSV or NDJSON only.
-    if (req.body === undefined) return;
-    const bulk = req.routeOptions.config?.bulk === true;
-    if (!bulk && isStream(req.body)) throw unsupportedMediaType('This route takes application/json');
+    if (req.body !== undefined && isStream(req.body)) throw unsupportedMediaType('This route takes application/json');
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method as string | string[]);
+    const add = (name: 'preValidation' | 'onSend', fn: unknown) => {
+      const current = (route as any)[name];
+      (route as any)[name] = [...(current === undefined ? [] : Array.isArray(current) ? current : [current]), fn];
+    };
+    if (methods.some((m) => ['POST', 'PUT', 'PATCH'].includes(m)) && (route.config as any)?.bulk !== true) add('preValidation', jsonOnly);
+    if (methods.includes('POST')) {
+      add('preValidation', idempotency.preValidation);
+      add('onSend', idempotency.onSend);
+    }
   });
-  registerIdempotency(app, ctx);
 
   await app.register(platformRoutes);
   await app.register(organizationRoutes);

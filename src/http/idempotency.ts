@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { conflict, unprocessable, validation } from './problem.js';
@@ -18,8 +18,8 @@ const IN_FLIGHT_SECONDS = 60;
  * (any status below 500), another body is 422 idempotency-conflict. Keys are
  * scoped to the caller's organization and kept 24 hours.
  */
-export function registerIdempotency(app: FastifyInstance, ctx: AppContext) {
-  app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
+export function idempotencyHooks(ctx: AppContext) {
+  const preValidation = async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method !== 'POST' || !req.principal) return;
     const key = req.headers['idempotency-key'];
     if (key === undefined) return;
@@ -52,9 +52,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext) {
     }
     reply.code(hit.status).headers({ ...hit.headers, 'idempotent-replayed': 'true' });
     return reply.send(hit.body);
-  });
+  };
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  const onSend = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const idem = req.idempotency;
     if (!idem || reply.getHeader('idempotent-replayed')) return payload;
     if (reply.statusCode >= 500) {
@@ -72,7 +72,8 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext) {
       `UPDATE idempotency_keys SET status = $3, headers = $4::text::jsonb, body = $5 WHERE scope = $1 AND key = $2 AND status = 0`,
       [idem.scope, idem.key, reply.statusCode, JSON.stringify(headers), body]);
     return payload;
-  });
+  };
+  return { preValidation, onSend };
 }
 
 export const isStream = (body: unknown): body is NodeJS.ReadableStream =>
