@@ -83,6 +83,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onResponse', async (req, reply) => {
+    // Pino drops the line below warn level anyway; skip building it (bids are a hot path).
+    if ((req.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') === false) return;
     req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, actor: req.principal?.orgId ?? req.principal?.role }, 'request');
   });
   app.addHook('onRequest', app.auth.onRequest);

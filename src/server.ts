@@ -6,6 +6,7 @@ import { runMigrations } from './db/migrate.js';
 import { inProcessDispatcher, redisDispatcher } from './http/health.js';
 import { join } from 'node:path';
 import { sealAll } from './audit/service.js';
+import { bidWriter } from './bids/writer.js';
 
 const config = loadConfig();
 const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
@@ -25,6 +26,7 @@ sealer.unref();
 const shutdown = async () => {
   clearInterval(sealer);
   await app.close();
+  await bidWriter(db).settled();
   await queue.close();
   await db.close();
   process.exit(0);

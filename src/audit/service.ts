@@ -20,35 +20,71 @@ export async function appendEvent(
   if (!opts.deferred) await sealChain(tx, chain);
 }
 
-/** Links a chain's queued events, in queue order, under the chain's head lock. */
-export async function sealChain(tx: Queryable, chain: string): Promise<number> {
-  await tx.query(`INSERT INTO audit_heads (chain, seq, hash, prev_hash) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING`, [chain, GENESIS]);
-  const head = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_heads WHERE chain = $1 FOR UPDATE', [chain]);
+const SEAL_ALL = 0;
+
+/**
+ * Links up to `limit` of a chain's queued events, in queue order, under the
+ * chain's head lock; returns how many it linked.
+ */
+export async function sealChain(tx: Queryable, chain: string, limit = SEAL_ALL): Promise<number> {
+  const lockHead = () => tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_heads WHERE chain = $1 FOR UPDATE', [chain]);
+  let head = await lockHead();
+  if (!head.length) {
+    await tx.query(`INSERT INTO audit_heads (chain, seq, hash, prev_hash) VALUES ($1, 0, $2, $2) ON CONFLICT (chain) DO NOTHING`, [chain, GENESIS]);
+    head = await lockHead();
+  }
   const pending = await tx.query<{ id: string; type: string; at: string; actor: string; data: unknown }>(
-    'SELECT id::text AS id, type, at, actor, data FROM audit_pending WHERE chain = $1 ORDER BY id', [chain]);
+    `SELECT p.id::text AS id, p.type, p.at, p.actor, p.data FROM audit_pending p WHERE p.chain = $1 ORDER BY p.id${limit === SEAL_ALL ? '' : ' LIMIT ' + limit}`, [chain]);
   if (!pending.length) return 0;
   let { seq, hash } = head[0];
-  const rows = pending.map((p) => {
-    const e = { seq: ++seq, type: p.type, at: p.at, actor: p.actor, data: p.data };
-    const prevHash = hash;
-    hash = chainHash(prevHash, e);
-    return { ...e, prevHash, hash };
-  });
-  await tx.query(
-    `INSERT INTO audit_events (chain, seq, type, at, actor, data, prev_hash, hash)
-     SELECT $1, s, t, a, who, d::jsonb, p, h FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(s, t, a, who, d, p, h)`,
-    [chain, rows.map((r) => r.seq), rows.map((r) => r.type), rows.map((r) => r.at), rows.map((r) => r.actor),
-      rows.map((r) => JSON.stringify(r.data)), rows.map((r) => r.prevHash), rows.map((r) => r.hash)]);
-  await tx.query('DELETE FROM audit_pending WHERE chain = $1 AND id <= $2', [chain, pending[pending.length - 1].id]);
-  await tx.query('UPDATE audit_heads SET seq = $2, hash = $3, prev_hash = $4 WHERE chain = $1', [chain, seq, hash, rows[rows.length - 1].prevHash]);
-  return rows.length;
+  const ids: string[] = [], seqs: number[] = [], prevs: string[] = [], hashes: string[] = [];
+  for (const p of pending) {
+    ids.push(p.id); seqs.push(++seq); prevs.push(hash);
+    hash = chainHash(hash, { seq, type: p.type, at: p.at, actor: p.actor, data: p.data });
+    hashes.push(hash);
+  }
+  // The events move from the queue to the chain inside the database, so their data is never
+  // re-sent or re-parsed; only the ids read are moved (an event committed since waits for the next seal).
+  const moved = await tx.query<{ linked: number }>(
+    `WITH moved AS (
+       DELETE FROM audit_pending WHERE chain = $1 AND id BETWEEN $9::bigint AND $10::bigint AND id = ANY($2::bigint[]) RETURNING id, type, at, actor, data),
+     linked AS (
+       INSERT INTO audit_events (chain, seq, type, at, actor, data, prev_hash, hash)
+       SELECT $1, u.seq, m.type, m.at, m.actor, m.data, u.prev, u.hash
+         FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) AS u(id, seq, prev, hash) JOIN moved m ON m.id = u.id
+       RETURNING 1)
+     UPDATE audit_heads SET seq = $6::int, hash = $7, prev_hash = $8 WHERE chain = $1 RETURNING (SELECT count(*)::int FROM linked) AS linked`,
+    [chain, ids, seqs, prevs, hashes, seq, hash, prevs[prevs.length - 1], ids[0], ids[ids.length - 1]]);
+  // Every event read must have moved, or the head would run ahead of the chain: undo rather than break it.
+  if (moved[0]?.linked !== pending.length) throw new Error(`audit chain ${chain}: linked ${moved[0]?.linked} of ${pending.length} queued events`);
+  return pending.length;
 }
 
-/** Seals every chain with queued events (the background sealer and readers call this). */
+/**
+ * The background sealer links at most this many events per transaction, so
+ * hashing a busy second's bids never holds the event loop for long.
+ */
+export const SEAL_CHUNK = 250;
+
+/** The chains with queued events: a skip scan over the queue's (chain, id) index. */
+const PENDING_CHAINS = `
+  WITH RECURSIVE c AS (
+    (SELECT chain FROM audit_pending ORDER BY chain LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.chain FROM audit_pending p WHERE p.chain > c.chain ORDER BY p.chain LIMIT 1) FROM c WHERE c.chain IS NOT NULL)
+  SELECT chain FROM c WHERE chain IS NOT NULL`;
+
+/** Seals every chain with queued events, a chunk per transaction (the background sealer calls this). */
 export async function sealAll(db: Db): Promise<number> {
-  const chains = await db.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_pending');
+  const chains = await db.query<{ chain: string }>(PENDING_CHAINS);
   let n = 0;
-  for (const { chain } of chains) n += await db.transaction((tx) => sealChain(tx, chain));
+  for (const { chain } of chains) {
+    for (;;) {
+      const linked = await db.transaction((tx) => sealChain(tx, chain, SEAL_CHUNK));
+      n += linked;
+      if (linked < SEAL_CHUNK) break;
+    }
+  }
   return n;
 }
 

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { randomSlice } from '../random.js';
 
 /**
  * Sealed bids. Each round has an X25519 key pair: bids are sealed to its
@@ -9,7 +10,7 @@ import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, di
  * Additional data binds each ciphertext to its round, item, bidder and version.
  */
 function gcmSeal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const iv = randomBytes(12);
+  const iv = randomSlice(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([c.update(plaintext), c.final()]);

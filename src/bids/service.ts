@@ -1,22 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { AppContext, Principal } from '../context.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { conflict, invalidState, notFound, unprocessable } from '../http/problem.js';
-import { D, fmt4 } from '../rules/decimal.js';
-import { comparableUnitPrice } from '../rules/selection.js';
+import { D, type Dec, fmt4 } from '../rules/decimal.js';
+import { type PriceBasis, priceBasis, priceOn } from '../rules/selection.js';
 import type { RoundRow } from '../rounds/service.js';
 import { canSee } from '../rounds/service.js';
+import { randomSlice } from '../random.js';
 import { sealBid } from './crypto.js';
-
-export interface ReceiptFields { roundId: string; itemCode: string; manufacturerId: string; productId: string; packagePrice: string; version: number; salt: string }
-
-/** DOMAIN.md "Integrity": sha256 of the RFC 8785 JSON of the receipt fields. */
-export const receiptDigest = (f: ReceiptFields): string =>
-  createHash('sha256').update(canonicalize({
-    roundId: f.roundId, itemCode: f.itemCode, manufacturerId: f.manufacturerId, productId: f.productId,
-    packagePrice: f.packagePrice, version: f.version, salt: f.salt,
-  }) as string, 'utf8').digest('hex');
+import { receiptDigest } from './receipt.js';
+import { bidWriter } from './writer.js';
 
 /** The bid window on the server clock: 409 outside it. */
 export function checkWindow(r: Pick<RoundRow, 'state' | 'bid_opens_at' | 'bid_closes_at'>, now: Date): void {
@@ -31,12 +23,6 @@ const mismatch = (detail: string) => unprocessable('product-mismatch', 'Product 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /**
- * Submits or replaces a sealed bid: one read to check it, then one write
- * statement that re-checks round state and window under a key-share lock (so
- * opening waits for bids in flight). The price is sealed before it reaches the
- * database, and the audit event carries only the digest.
- */
-/**
  * What a bid is checked against. Once a round is bidding, its window and key,
  * its items and every product are fixed (they change only in draft or demand),
  * so each process keeps them for a minute; the round's state is re-checked by
@@ -44,7 +30,8 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
  * the write only succeeds on the version it expects, and a miss re-reads.
  */
 const FACTS_MS = 60_000;
-const facts = new Map<string, { row: any; until: number }>();
+interface Facts { row: any; until: number; basis?: PriceBasis | null; max?: Dec }
+const facts = new Map<string, Facts>();
 const versions = new Map<string, number>();
 const remember = <V>(map: Map<string, V>, key: string, value: V) => {
   if (map.size >= 100_000) map.clear();
@@ -56,7 +43,7 @@ async function bidFacts(ctx: AppContext, p: Principal, roundId: string, itemCode
   const vkey = `${roundId}\u0000${itemCode}\u0000${p.orgId}`;
   const cached = facts.get(fkey);
   const version = versions.get(vkey);
-  if (!fresh && cached && cached.until > Date.now() && version !== undefined) return { ...cached.row, version, vkey, fkey };
+  if (!fresh && cached && cached.until > Date.now() && version !== undefined) return { facts: cached, version, vkey, fkey };
   const rows = await ctx.db.query<any>(
     `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
             i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
@@ -71,22 +58,37 @@ async function bidFacts(ctx: AppContext, p: Principal, roundId: string, itemCode
       WHERE r.id = $1`, [roundId, itemCode, productId, p.orgId]);
   const row = rows[0];
   if (!row) return null;
-  if (row.state === 'bidding' && row.code && row.p_manufacturer) remember(facts, fkey, { row, until: Date.now() + FACTS_MS });
+  const f: Facts = { row, until: Date.now() + FACTS_MS };
+  if (row.state === 'bidding' && row.code && row.p_manufacturer) remember(facts, fkey, f);
   remember(versions, vkey, row.version ?? 0);
-  return { ...row, version: row.version ?? 0, vkey, fkey };
+  return { facts: f, version: (row.version ?? 0) as number, vkey, fkey };
+}
+
+/** The item's ceiling and the product's price basis, worked out once per item and product. */
+function pricing(f: Facts): { basis: PriceBasis | null; max: Dec } {
+  if (f.basis === undefined) {
+    const r = f.row;
+    f.basis = priceBasis(
+      { referenceStrength: r.ref_value === null ? null : { value: r.ref_value, unit: r.ref_unit }, strengthPriceRatio: r.ratio },
+      r.pack_size, r.p_value === null ? null : { value: r.p_value, unit: r.p_unit });
+    f.max = new D(r.max_unit_price);
+  }
+  return { basis: f.basis, max: f.max! };
 }
 
 /**
  * Submits or replaces a sealed bid: checked against the round, item and
- * product, then one write statement that re-checks round state and window
- * under a key-share lock (so opening waits for bids in flight). The price is
- * sealed before it reaches the database, and the audit event carries only the digest.
+ * product, sealed and digested, then written by the bid writer, whose
+ * statement re-checks round state, window and version under a key-share lock
+ * of the round (so an opening waits for bids in flight). The price is sealed
+ * before it reaches the database, and the audit event carries only the digest.
  */
 export async function putBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string, input: { productId: string; packagePrice: string }) {
   const packagePrice = fmt4(new D(input.packagePrice))!;
   for (let attempt = 0; ; attempt++) {
-    const r = await bidFacts(ctx, p, roundId, itemCode, input.productId, attempt > 0);
-    if (!r || !canSee(p, r)) throw notFound('Round');
+    const found = await bidFacts(ctx, p, roundId, itemCode, input.productId, attempt > 0);
+    const r = found?.facts.row;
+    if (!found || !canSee(p, r)) throw notFound('Round');
     if (!r.code) throw notFound('Item');
     const now = ctx.clock.now();
     checkWindow(r, now);
@@ -95,45 +97,27 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
     if (r.p_category !== r.i_category || !same(r.p_name, r.i_name) || !same(r.p_form, r.i_form)) {
       throw mismatch(`The product is not ${r.i_name} (${r.i_form})`);
     }
-    const price = comparableUnitPrice(
-      { referenceStrength: r.ref_value === null ? null : { value: r.ref_value, unit: r.ref_unit }, strengthPriceRatio: r.ratio },
-      new D(packagePrice), r.pack_size, r.p_value === null ? null : { value: r.p_value, unit: r.p_unit });
-    if (!price) throw mismatch("The product's strength cannot be converted to the item's reference strength");
-    if (price.comparableUnitPrice.gt(r.max_unit_price)) {
-      throw unprocessable('price-above-ceiling', 'Price above ceiling',
-        `The comparable unit price is above the item's maxUnitPrice ${fmt4(new D(r.max_unit_price))}`);
+    const { basis, max } = pricing(found.facts);
+    if (!basis) throw mismatch("The product's strength cannot be converted to the item's reference strength");
+    if (priceOn(basis, new D(packagePrice)).comparableUnitPrice.gt(max)) {
+      throw unprocessable('price-above-ceiling', 'Price above ceiling', `The comparable unit price is above the item's maxUnitPrice ${fmt4(max)}`);
     }
-    const version = r.version + 1;
-    const salt = randomBytes(16).toString('hex');
+    const version = found.version + 1;
+    const salt = randomSlice(16).toString('hex');
     const where = { roundId, itemCode, manufacturerId: p.orgId!, version };
     const digest = receiptDigest({ ...where, productId: input.productId, packagePrice, salt });
     const sealed = sealBid(r.bid_public_key, where, { packagePrice, salt });
-    // One statement, so one implicit transaction: it key-share locks the round only while it is still
-    // bidding and the server clock (read just above) is inside the window, so an opening (which locks
-    // the round for update) waits for it, and a bid that waited for an opening finds the round opened.
-    // The bid and its (deferred) audit event are written together; the event carries the digest, never the price.
-    const event = { itemCode, manufacturerId: p.orgId, version, digest };
-    const written = await ctx.db.query(
-      `WITH r AS (
-         SELECT id FROM rounds WHERE id = $1 AND state = 'bidding' AND bid_opens_at <= $8 AND bid_closes_at > $8 FOR KEY SHARE),
-       b AS (
-         INSERT INTO bids AS b (round_id, item_code, manufacturer_id, product_id, sealed, digest, version, submission_seq, submitted_at, withdrawn)
-         SELECT r.id, $2, $3, $4, $5, $6, $7, nextval('bid_submission_seq'), $8, false FROM r
-         ON CONFLICT (round_id, item_code, manufacturer_id) DO UPDATE SET product_id = EXCLUDED.product_id,
-           sealed = EXCLUDED.sealed, digest = EXCLUDED.digest, version = EXCLUDED.version,
-           submission_seq = EXCLUDED.submission_seq, submitted_at = EXCLUDED.submitted_at, withdrawn = false
-         WHERE b.version = $7 - 1
-         RETURNING 1)
-       INSERT INTO audit_pending (chain, type, at, actor, data) SELECT $1, $9, $10, $3, $11::text::jsonb FROM b RETURNING 1`,
-      [roundId, itemCode, p.orgId, input.productId, sealed, digest, version, now,
-        version === 1 ? 'bid.submitted' : 'bid.replaced', now.toISOString(), JSON.stringify(event)]);
-    if (written.length) {
-      remember(versions, r.vkey, version);
+    // The write re-checks state, window and version inside the transaction that writes the bid (see writer.ts).
+    const written = await bidWriter(ctx.db).write({
+      roundId, itemCode, manufacturerId: p.orgId!, productId: input.productId, sealed, digest, version, at: now,
+    });
+    if (written) {
+      remember(versions, found.vkey, version);
       return { itemCode, productId: input.productId, packagePrice, version, submittedAt: now.toISOString(), receipt: { digest, salt } };
     }
     // The round left bidding (an opening or cancel won), or another write of this bid did: read again.
-    facts.delete(r.fkey);
-    versions.delete(r.vkey);
+    facts.delete(found.fkey);
+    versions.delete(found.vkey);
     const again = await ctx.db.query<any>('SELECT state, bid_opens_at, bid_closes_at FROM rounds WHERE id = $1', [roundId]);
     checkWindow(again[0], now);
     if (attempt >= 1) throw conflict('bid-conflict', 'Concurrent bid', 'Another write of this bid won the race; send it again');

@@ -1,7 +1,7 @@
 import type { AppContext, Principal } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { openBid, unwrapRoundKey } from '../bids/crypto.js';
-import { receiptDigest } from '../bids/service.js';
+import { receiptDigest } from '../bids/receipt.js';
 import { conflict, Problem } from '../http/problem.js';
 import { evaluateItem, type BidForEvaluation, type ItemResult } from '../rules/selection.js';
 import { applyTransition, loadItems, requireOwnAlliance, requireState, visibleRound, type RoundRow } from '../rounds/service.js';

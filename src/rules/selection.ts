@@ -73,6 +73,26 @@ export class ProductMismatchError extends Error {
   }
 }
 
+/** What a comparable price depends on besides the package price: fixed per item and product. */
+export interface PriceBasis { packSize: number; factor: Dec }
+
+/** The basis of comparableUnitPrice; null when the strength cannot be converted or packSize < 1. */
+export function priceBasis(
+  item: Pick<ItemForEvaluation, 'referenceStrength' | 'strengthPriceRatio'>,
+  packSize: number,
+  strength: Strength | null,
+): PriceBasis | null {
+  if (!Number.isSafeInteger(packSize) || packSize < 1) return null;
+  const factor = strengthFactor(new D(item.strengthPriceRatio), item.referenceStrength, strength);
+  return factor === null ? null : { packSize, factor };
+}
+
+/** unitPrice = packagePrice / packSize; comparable = unitPrice × r^log2(ref / strength). */
+export function priceOn(basis: PriceBasis, packagePrice: Dec): { unitPrice: Dec; comparableUnitPrice: Dec } {
+  const unitPrice = packagePrice.div(basis.packSize);
+  return { unitPrice, comparableUnitPrice: unitPrice.times(basis.factor) };
+}
+
 /**
  * unitPrice = packagePrice / packSize; comparable = unitPrice × r^log2(ref / strength).
  * Null when the product's strength cannot be converted to the item's (no match) or packSize < 1.
@@ -83,11 +103,8 @@ export function comparableUnitPrice(
   packSize: number,
   strength: Strength | null,
 ): { unitPrice: Dec; comparableUnitPrice: Dec } | null {
-  if (!Number.isSafeInteger(packSize) || packSize < 1) return null;
-  const factor = strengthFactor(new D(item.strengthPriceRatio), item.referenceStrength, strength);
-  if (factor === null) return null;
-  const unitPrice = packagePrice.div(packSize);
-  return { unitPrice, comparableUnitPrice: unitPrice.times(factor) };
+  const basis = priceBasis(item, packSize, strength);
+  return basis && priceOn(basis, packagePrice);
 }
 
 /** First reason that applies, in the order DOMAIN.md fixes. */
