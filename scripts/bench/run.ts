@@ -188,6 +188,16 @@ log('sealed bid p50 (ms)', median(bidRuns.map((r) => r.latency.p50)));
 log('sealed bid p99 (ms)', median(bidRuns.map((r) => r.latency.p99)));
 log('sealed bid non-2xx', bidRuns.reduce((n, r) => n + r.non2xx, 0));
 log('sealed bid / bare ratio', (bidRate / bareRate).toFixed(2));
+// Integrity under load: the bid round's chain verifies and holds exactly one event per accepted bid.
+t0 = Date.now();
+const verified = await op('GET', `/v1/audit/verify?roundId=${roundC}`);
+log('bid round audit verify (s)', seconds(Date.now() - t0));
+log('bid round audit chain ok', String(verified.ok));
+log('bid round audit events', verified.events);
+log('bid events in the chain', Number(psql('jicai_bench', `SELECT count(*) FROM audit_events WHERE chain = '${roundC}' AND type LIKE 'bid.%'`).trim()));
+// Every accepted write raises its bid's version by one (the bench never withdraws).
+log('accepted bid writes', Number(psql('jicai_bench', `SELECT coalesce(sum(version), 0) FROM bids WHERE round_id = '${roundC}'`).trim()));
+log('2xx answers counted by autocannon', bidRuns.reduce((n, r) => n + r['2xx'], 0));
 const bidTable = bareRuns.map((b, k) => `| ${k + 1} | ${Math.round(b.requests.average).toLocaleString('en')} | ${b.latency.p99} | ${Math.round(bidRuns[k].requests.average).toLocaleString('en')} | ${bidRuns[k].latency.p50} | ${bidRuns[k].latency.p99} | ${(bidRuns[k].requests.average / b.requests.average).toFixed(2)} |`).join('\n');
 
 // ---- open + evaluate + award at national scale
@@ -246,6 +256,8 @@ ${RUNS} alternating runs of each; the figures are medians.
 | bare INSERT route | ${Number(out['bare INSERT route req/s']).toLocaleString('en')} req/s, p99 ${out['bare INSERT route p99 (ms)']} ms |
 | sealed bids | **${Number(out['sealed bid req/s']).toLocaleString('en')} bids/s, p50 ${out['sealed bid p50 (ms)']} ms, p99 ${out['sealed bid p99 (ms)']} ms** (non-2xx: ${out['sealed bid non-2xx']}) |
 | ratio bids / bare | **${out['sealed bid / bare ratio']}×** |
+| audit chain of the bid round after the runs | ${Number(out['bid round audit events']).toLocaleString('en')} events, verified in ${out['bid round audit verify (s)']} s: ok = ${out['bid round audit chain ok']} |
+| bid events in that chain / accepted bid writes (sum of versions) | ${Number(out['bid events in the chain']).toLocaleString('en')} / ${Number(out['accepted bid writes']).toLocaleString('en')} (autocannon counted ${Number(out['2xx answers counted by autocannon']).toLocaleString('en')} 200s; it drops the up to ${CONNECTIONS} answers in flight when a run ends) |
 
 | run | bare req/s | bare p99 (ms) | bids/s | bid p50 (ms) | bid p99 (ms) | ratio |
 |---|---|---|---|---|---|---|

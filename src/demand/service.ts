@@ -98,7 +98,8 @@ async function stage(tx: Queryable, body: { stream: Readable; format: 'csv' | 'n
 
 /**
  * All-or-nothing upload: COPY into a staging table, set-based checks that
- * name bad lines (first 100), one INSERT … ON CONFLICT that replaces the given keys.
+ * name bad lines (first 100), one INSERT (… ON CONFLICT once the round has
+ * demand) that replaces the given keys.
  */
 export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string, body: { stream: Readable; format: 'csv' | 'ndjson' }) {
   return ctx.db.transaction(async (tx) => {
@@ -136,22 +137,25 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     }
     // Merging in primary-key order appends to the index instead of inserting at random; the sort fits in memory.
     await tx.query(`SET LOCAL work_mem = '256MB'`);
+    // A round's first upload is a plain INSERT: at national scale the conflict checks of an upsert
+    // cost a third of the merge (24 s against 16 s for 3,000,000 rows).
+    const first = (await tx.query<{ first: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM demand WHERE round_id = $1) AS first', [roundId]))[0].first;
     await tx.query('SAVEPOINT merge');
     try {
-      await tx.query(
-        `INSERT INTO demand (round_id, item_code, hospital_id, quantity, preferred_manufacturer_id)
-         SELECT $1, s.item_code, coalesce(s.hospital_id, h.id), trim(s.quantity)::int, s.preferred
-           FROM demand_stage s LEFT JOIN demand_hospitals h ON s.hospital_id IS NULL AND h.external_id = s.hospital_external_id
-          ORDER BY 3, s.item_code
-         ON CONFLICT (round_id, hospital_id, item_code) DO UPDATE
-           SET quantity = EXCLUDED.quantity, preferred_manufacturer_id = EXCLUDED.preferred_manufacturer_id`, [roundId]);
+      await tx.query(first ? INSERT_DEMAND : UPSERT_DEMAND, [roundId]);
     } catch (e: any) {
-      if (e?.code !== '21000') throw e;
-      // The same key twice in one upload: name both lines.
+      // 21000: the upsert met a key twice; 23505: the insert met a key twice, or a row another
+      // request committed since the check above.
+      if (e?.code !== '21000' && e?.code !== '23505') throw e;
       await tx.query('ROLLBACK TO SAVEPOINT merge');
-      const errors = new LineErrors();
-      errors.addAll(await duplicateLines(tx));
-      throw errors.problem(false);
+      const repeated = await duplicateLines(tx);
+      if (repeated.length) {
+        const errors = new LineErrors();
+        errors.addAll(repeated);
+        throw errors.problem(false);
+      }
+      if (e.code !== '23505') throw e;
+      await tx.query(UPSERT_DEMAND, [roundId]);
     }
     await tx.query('ANALYZE demand');
     await appendEvent(tx, roundId, { type: 'demand.uploaded', actor: actorOf(p), at: ctx.clock.now(), data: { rows } });
@@ -159,6 +163,16 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
   });
 }
 
+const MERGE_SELECT = `
+  SELECT $1, s.item_code, coalesce(s.hospital_id, h.id), trim(s.quantity)::int, s.preferred
+    FROM demand_stage s LEFT JOIN demand_hospitals h ON s.hospital_id IS NULL AND h.external_id = s.hospital_external_id
+   ORDER BY 3, s.item_code`;
+const INSERT_DEMAND = `INSERT INTO demand (round_id, item_code, hospital_id, quantity, preferred_manufacturer_id) ${MERGE_SELECT}`;
+const UPSERT_DEMAND = `${INSERT_DEMAND}
+  ON CONFLICT (round_id, hospital_id, item_code) DO UPDATE
+    SET quantity = EXCLUDED.quantity, preferred_manufacturer_id = EXCLUDED.preferred_manufacturer_id`;
+
+/** Lines whose (hospital, item) an earlier line of the same upload already gave. */
 function duplicateLines(tx: Queryable) {
   return tx.query<{ line: number; message: string }>(
     `WITH k AS (SELECT s.line, coalesce(s.hospital_id, h.id) AS hospital, s.item_code FROM demand_stage s

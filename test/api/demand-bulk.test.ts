@@ -154,6 +154,26 @@ describe('demand bulk upload', () => {
     expect(await snapshot(round)).toEqual(before);
   });
 
+  it("writes a round's first upload with a plain insert: a repeated key still names both lines, and a later upload replaces", async () => {
+    const fresh = await newRound('demand');
+    const p = expectProblem(await bulk(fresh, a.h,
+      `hospitalId,itemCode,quantity\n${h.h1.id},A1,1\n${h.h2.id},A2,2\n${h.h1.id},A1,3\n`), 422, 'validation');
+    expect(p.errors).toEqual([{ line: 4, message: expect.stringMatching(/\bline 2\b/) }]);
+    expect(await count(t.db, 'demand', 'round_id = $1', [fresh])).toBe(0);
+
+    const first = await bulk(fresh, a.h, `hospitalId,itemCode,quantity\n${h.h1.id},A1,10\n${h.h2.id},A2,20\n`);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(await snapshot(fresh)).toEqual([
+      { hospital_id: h.h1.id, item_code: 'A1', quantity: 10, preferred_manufacturer_id: null },
+      { hospital_id: h.h2.id, item_code: 'A2', quantity: 20, preferred_manufacturer_id: null },
+    ].sort((x, y) => x.hospital_id.localeCompare(y.hospital_id)));
+    const second = await bulk(fresh, a.h, `hospitalId,itemCode,quantity,preferredManufacturerId\n${h.h1.id},A1,11,${m.id}\n${h.h1.id},A2,12,\n`);
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(await qty(fresh, h.h1.id, 'A1')).toEqual({ quantity: 11, preferred_manufacturer_id: m.id });
+    expect(await qty(fresh, h.h1.id, 'A2')).toEqual({ quantity: 12, preferred_manufacturer_id: null });
+    expect(await qty(fresh, h.h2.id, 'A2')).toEqual({ quantity: 20, preferred_manufacturer_id: null });
+  });
+
   it('takes CSV or NDJSON only (415) and refuses bodies above the bulk limit (413)', async () => {
     const before = await snapshot(round);
     const json = JSON.stringify([{ hospitalId: h.h1.id, itemCode: 'A1', quantity: 1 }]);
