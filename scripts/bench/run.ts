@@ -234,7 +234,7 @@ Rerun: \`npm run bench\` (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379; 
 ## Demand ingestion (issue: ≥ 0.5× psql \\copy rows/s, API RSS < 300 MB)
 ${HOSPITALS.toLocaleString('en')} hospitals × ${ITEMS} items = ${rows.toLocaleString('en')} rows, one CSV file (${out['demand file (MB)']} MB).
 Baseline: \`psql \\copy\` of the same file into a table of the same shape and primary key as \`demand\`.
-API: POST /v1/rounds/{id}/demand/bulk streaming the file (parse, COPY into staging, set-based checks, one INSERT … ON CONFLICT).
+API: POST /v1/rounds/{id}/demand/bulk streaming the file (parse, COPY into staging, set-based checks, one INSERT: the round's first upload, so no conflict checks; later uploads upsert).
 
 | figure | value |
 |---|---|
