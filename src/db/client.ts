@@ -12,9 +12,19 @@ export interface Queryable {
   copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void>;
 }
 
+/** A connection inside a transaction. */
+export interface Tx extends Queryable {
+  /**
+   * Runs `fn` inside a savepoint: if it throws, its writes are undone and the
+   * transaction goes on (postgres.js fails a whole transaction on any failed
+   * query unless the query ran inside its savepoint).
+   */
+  savepoint<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -27,10 +37,14 @@ class PostgresDb implements Db {
   copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> {
     return copyPostgres(this.sql, copySql, source);
   }
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.sql.begin((tx) => fn({
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const queryable = (tx: postgres.TransactionSql): Queryable => ({
       query: (text, params = []) => wrap(tx, text, params) as any,
       copyFrom: (copySql, source) => copyPostgres(tx, copySql, source),
+    });
+    return this.sql.begin((tx) => fn({
+      ...queryable(tx),
+      savepoint: <S>(inner: (sp: Queryable) => Promise<S>) => tx.savepoint((sp) => inner(queryable(sp))) as Promise<S>,
     })) as Promise<T>;
   }
   close(): Promise<void> { return this.sql.end({ timeout: 5 }); }
@@ -65,11 +79,29 @@ class PgliteDb implements Db {
   copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> {
     return copyPglite(this.pg, copySql, source);
   }
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.pg.transaction((tx) => fn({
-      query: async (text, params = []) => (await tx.query<any>(text, toParams(params))).rows,
-      copyFrom: (copySql, source) => copyPglite(tx, copySql, source),
-    }));
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) => {
+      const q: Queryable = {
+        query: async (text, params = []) => (await tx.query<any>(text, toParams(params))).rows,
+        copyFrom: (copySql, source) => copyPglite(tx, copySql, source),
+      };
+      let savepoints = 0;
+      return fn({
+        ...q,
+        savepoint: async (inner) => {
+          const name = `sp_${++savepoints}`;
+          await tx.query(`SAVEPOINT ${name}`);
+          try {
+            const result = await inner(q);
+            await tx.query(`RELEASE SAVEPOINT ${name}`);
+            return result;
+          } catch (err) {
+            await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
+            throw err;
+          }
+        },
+      });
+    });
   }
   close(): Promise<void> { return this.pg.close(); }
 }

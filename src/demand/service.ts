@@ -140,14 +140,12 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     // A round's first upload is a plain INSERT: at national scale the conflict checks of an upsert
     // cost a third of the merge (24 s against 16 s for 3,000,000 rows).
     const first = (await tx.query<{ first: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM demand WHERE round_id = $1) AS first', [roundId]))[0].first;
-    await tx.query('SAVEPOINT merge');
     try {
-      await tx.query(first ? INSERT_DEMAND : UPSERT_DEMAND, [roundId]);
+      await tx.savepoint((sp) => sp.query(first ? INSERT_DEMAND : UPSERT_DEMAND, [roundId]));
     } catch (e: any) {
       // 21000: the upsert met a key twice; 23505: the insert met a key twice, or a row another
-      // request committed since the check above.
+      // request committed since the check above. The savepoint has undone the attempt.
       if (e?.code !== '21000' && e?.code !== '23505') throw e;
-      await tx.query('ROLLBACK TO SAVEPOINT merge');
       const repeated = await duplicateLines(tx);
       if (repeated.length) {
         const errors = new LineErrors();

@@ -174,6 +174,29 @@ describe('demand bulk upload', () => {
     expect(await qty(fresh, h.h2.id, 'A2')).toEqual({ quantity: 20, preferred_manufacturer_id: null });
   });
 
+  it('lets an upload win over a key another request writes while it runs (the first-upload insert falls back to an upsert)', async () => {
+    const fresh = await newRound('demand');
+    let upload: Promise<any> | undefined;
+    await t.db.transaction(async (tx) => {
+      // Another request's row, not yet committed. On PostgreSQL the upload sees an empty round, inserts, and
+      // waits on this key; PGlite has one connection, so there the upload runs after this commits and upserts.
+      await tx.query(`INSERT INTO demand (round_id, item_code, hospital_id, quantity) VALUES ($1, 'A1', $2, 7)`, [fresh, h.h1.id]);
+      upload = bulk(fresh, a.h, `hospitalId,itemCode,quantity\n${h.h1.id},A1,70\n${h.h2.id},A1,80\n`);
+      if (t.db.kind !== 'postgres') return;
+      for (let i = 0; ; i++) {
+        const waiting = await t.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO demand%'`);
+        if (waiting[0].n > 0) break;
+        if (i > 200) throw new Error('the upload never waited on the uncommitted row');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    });
+    const res = await upload!;
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await qty(fresh, h.h1.id, 'A1')).toEqual({ quantity: 70, preferred_manufacturer_id: null });
+    expect(await qty(fresh, h.h2.id, 'A1')).toEqual({ quantity: 80, preferred_manufacturer_id: null });
+  });
+
   it('takes CSV or NDJSON only (415) and refuses bodies above the bulk limit (413)', async () => {
     const before = await snapshot(round);
     const json = JSON.stringify([{ hospitalId: h.h1.id, itemCode: 'A1', quantity: 1 }]);
