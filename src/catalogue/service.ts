@@ -39,9 +39,9 @@ export async function createProduct(ctx: AppContext, p: Principal, input: Produc
   const unit = input.strength ? normalizeUnit(input.strength.unit)!.canonical : null;
   const rows = await ctx.db.query(
     `INSERT INTO products (id, manufacturer_id, generic_name, dosage_form, category, strength_value, strength_unit,
-       pack_size, approval_number, quality_tier) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+       pack_size, approval_number, quality_tier, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
     [newId('prd'), p.orgId, input.genericName.trim(), input.dosageForm.trim(), input.category, input.strength?.value ?? null,
-      unit, input.packSize, input.approvalNumber, input.qualityTier]);
+      unit, input.packSize, input.approvalNumber, input.qualityTier, ctx.clock.now()]);
   return toProduct(rows[0]);
 }
 

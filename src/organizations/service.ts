@@ -41,9 +41,10 @@ export async function createOrganization(ctx: AppContext, p: Principal, input: O
       if (dup.length) throw unprocessable('validation', 'Duplicate externalId', `externalId ${input.externalId} is taken`, [{ path: '/externalId', message: 'already used' }]);
     }
     const rows = await tx.query(
-      `INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-      [newId('org'), input.kind, input.name, input.regionCode, input.kind === 'alliance' ? input.regionCodes : null, input.externalId ?? null]);
+      `INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [newId('org'), input.kind, input.name, input.regionCode, input.kind === 'alliance' ? input.regionCodes : null, input.externalId ?? null,
+        ctx.clock.now()]);
     const org = toOrganization(rows[0]);
     await appendEvent(tx, PLATFORM_CHAIN, { type: 'organization.created', actor: actorOf(p), at: ctx.clock.now(), data: { id: org.id, kind: org.kind, name: org.name, regionCode: org.regionCode } });
     return org;
@@ -90,9 +91,9 @@ export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, bod
     if (errors.any) throw errors.problem(state.malformed);
     if (state.rows === 0) throw invalidInput('The upload has no records');
     const ins = await tx.query<{ n: number }>(
-      `WITH ins AS (INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id)
-                    SELECT id, kind, name, region_code, region_codes, external_id FROM org_stage ORDER BY line RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`);
+      `WITH ins AS (INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id, created_at)
+                    SELECT id, kind, name, region_code, region_codes, external_id, $1 FROM org_stage ORDER BY line RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`, [ctx.clock.now()]);
     await appendEvent(tx, PLATFORM_CHAIN, { type: 'organizations.bulk_created', actor: actorOf(p), at: ctx.clock.now(), data: { created: ins[0].n } });
     return { created: ins[0].n };
   });
@@ -126,8 +127,8 @@ export async function createToken(ctx: AppContext, p: Principal, orgId: string, 
   const token = 'jk_' + randomBytes(24).toString('base64url');
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query<{ id: string; created_at: Date }>(
-      'INSERT INTO tokens (id, organization_id, name, token_hash) VALUES ($1, $2, $3, $4) RETURNING id, created_at',
-      [newId('tok'), orgId, name, hashToken(token)]);
+      'INSERT INTO tokens (id, organization_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
+      [newId('tok'), orgId, name, hashToken(token), ctx.clock.now()]);
     await appendEvent(tx, PLATFORM_CHAIN, { type: 'token.created', actor: actorOf(p), at: ctx.clock.now(), data: { id: rows[0].id, organizationId: orgId, name } });
     return { id: rows[0].id, organizationId: orgId, name, token, createdAt: new Date(rows[0].created_at).toISOString() };
   });
@@ -151,8 +152,8 @@ export async function createSuspension(ctx: AppContext, p: Principal, orgId: str
   if (until && until <= from) throw invalidInput('until must be after from', [{ path: '/until', message: 'must be after from' }]);
   return ctx.db.transaction(async (tx) => {
     const rows = await tx.query<any>(
-      `INSERT INTO suspensions (id, organization_id, "from", until, reason) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, organization_id, "from", until, reason, created_at`, [newId('sus'), orgId, from, until, input.reason]);
+      `INSERT INTO suspensions (id, organization_id, "from", until, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id, organization_id, "from", until, reason, created_at`, [newId('sus'), orgId, from, until, input.reason, ctx.clock.now()]);
     const r = rows[0];
     const out = {
       id: r.id, organizationId: r.organization_id, from: new Date(r.from).toISOString(),

@@ -238,11 +238,11 @@ export async function addItem(ctx: AppContext, p: Principal, roundId: string, in
     const unit = input.referenceStrength ? normalizeUnit(input.referenceStrength.unit)!.canonical : null;
     const rows = await tx.query<ItemRow>(
       `INSERT INTO items (round_id, code, generic_name, dosage_form, category, unit, reference_strength_value,
-         reference_strength_unit, strength_price_ratio, max_unit_price, baseline_unit_price, agreed_volume_ratio, eligible_quality_tiers)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${ITEM_COLUMNS}`,
+         reference_strength_unit, strength_price_ratio, max_unit_price, baseline_unit_price, agreed_volume_ratio, eligible_quality_tiers, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${ITEM_COLUMNS}`,
       [roundId, input.code, input.genericName.trim(), input.dosageForm.trim(), input.category, input.unit,
         input.referenceStrength?.value ?? null, unit, input.strengthPriceRatio ?? '1.7', input.maxUnitPrice,
-        input.baselineUnitPrice, input.agreedVolumeRatio ?? null, input.eligibleQualityTiers ?? null]);
+        input.baselineUnitPrice, input.agreedVolumeRatio ?? null, input.eligibleQualityTiers ?? null, ctx.clock.now()]);
     const item = toItem(rows[0]);
     await appendEvent(tx, roundId, { type: 'item.added', actor: actorOf(p), at: ctx.clock.now(), data: item });
     return item;

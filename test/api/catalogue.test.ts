@@ -30,6 +30,19 @@ describe('catalogue', () => {
   afterAll(async () => { await t?.close(); });
 
   describe('POST /v1/products', () => {
+    it('stamps createdAt from the server clock (the injected one in tests)', async () => {
+      t.clock.set(new Date('2026-02-03T04:05:06.789Z'));
+      const res = await c.post('/v1/products', m2.h, drug({ approvalNumber: '国药准字H20009999' }));
+      expect(res.status).toBe(201);
+      expect(res.body.createdAt).toBe('2026-02-03T04:05:06.789Z');
+      const o = await c.post('/v1/organizations', op, { kind: 'hospital', name: 'clocked', regionCode: '440103' });
+      expect(o.body.createdAt).toBe('2026-02-03T04:05:06.789Z');
+      const tok = await c.post(`/v1/organizations/${o.body.id}/tokens`, op, { name: 'clocked' });
+      expect(tok.status).toBe(201);
+      const stored = await t.db.query<{ at: string }>('SELECT created_at AS at FROM tokens WHERE id = $1', [tok.body.id]);
+      expect(new Date(stored[0].at).toISOString()).toBe('2026-02-03T04:05:06.789Z');
+    });
+
     it('registers a drug, unverified, for the calling manufacturer', async () => {
       const res = await c.post('/v1/products', m1.h, drug());
       expect(res.status).toBe(201);
