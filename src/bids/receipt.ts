@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 
 export interface ReceiptFields { roundId: string; itemCode: string; manufacturerId: string; productId: string; packagePrice: string; version: number; salt: string }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * The RFC 8785 (JCS) form of a receipt, written out for its fixed shape: keys
  * in code-unit order, strings as ECMAScript's JSON.stringify writes them (what
  * JCS prescribes), and version an integer. A general canonicaliser walked and
  * sorted the object on every bid; a unit test holds the two equal.
  */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 export function receiptJson(f: ReceiptFields): string {
   if (!Number.isSafeInteger(f.version)) throw new TypeError('version must be an integer');
   const s = (v: string) => {

@@ -93,10 +93,7 @@ export function priceOn(basis: PriceBasis, packagePrice: Dec): { unitPrice: Dec;
   return { unitPrice, comparableUnitPrice: unitPrice.times(basis.factor) };
 }
 
-/**
- * unitPrice = packagePrice / packSize; comparable = unitPrice × r^log2(ref / strength).
- * Null when the product's strength cannot be converted to the item's (no match) or packSize < 1.
- */
+/** priceOn over priceBasis; null when the product's strength cannot be converted (no match) or packSize < 1. */
 export function comparableUnitPrice(
   item: Pick<ItemForEvaluation, 'referenceStrength' | 'strengthPriceRatio'>,
   packagePrice: Dec,
