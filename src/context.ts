@@ -18,6 +18,8 @@ export interface Principal {
   role: Role;
   /** null for the operator's master key. */
   orgId: string | null;
+  /** The organization's number (the compact key of high-volume tables); null for the operator. */
+  no: number | null;
   tokenId: string | null;
   regionCode: string | null;
   /** An alliance's regions. */

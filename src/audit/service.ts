@@ -1,7 +1,15 @@
+import type { Principal } from '../context.js';
 import type { Db, Queryable } from '../db/client.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { notFound } from '../http/problem.js';
+import { isSealed } from '../rounds/lifecycle.js';
+import type { RoundRow } from '../rounds/mapper.js';
+import { phaseOf, visibleRound } from '../rounds/service.js';
 import { GENESIS, chainHash, type AuditEvent } from './chain.js';
 
 export const PLATFORM_CHAIN = 'platform';
+/** "Up to the end": the highest seq an audit_events row can hold. */
+const WHOLE_CHAIN = 2_147_483_647;
 
 export interface StoredEvent extends AuditEvent { prevHash: string; hash: string }
 
@@ -88,29 +96,30 @@ export async function sealAll(db: Db): Promise<number> {
   return n;
 }
 
-const toEvent = (r: any): StoredEvent => ({
+interface EventRow { seq: number; type: string; at: string; actor: string; data: unknown; prev_hash: string; hash: string }
+const toEvent = (r: EventRow): StoredEvent => ({
   seq: r.seq, type: r.type, at: r.at, actor: r.actor, data: r.data, prevHash: r.prev_hash, hash: r.hash,
 });
 
-export async function listEvents(db: Queryable, chain: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-  const rows = await db.query(
+/** Events of a chain after `afterSeq` and up to `upTo`, in order. */
+export async function listEvents(db: Queryable, chain: string, afterSeq: number, limit: number, upTo = WHOLE_CHAIN): Promise<StoredEvent[]> {
+  const rows = await db.query<EventRow>(
     `SELECT seq, type, at, actor, data, prev_hash, hash FROM audit_events
-      WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [chain, afterSeq, limit]);
+      WHERE chain = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3`, [chain, afterSeq, limit, upTo]);
   return rows.map(toEvent);
 }
 
 export interface ChainReport { chain: string; ok: boolean; events: number; head: string; brokenAt?: { seq: number; reason: string } }
 
 /** Recomputes a chain page by page (memory stays flat) and checks it ends at the recorded head. */
-export async function verifyChain(db: Queryable, chain: string, upTo = Number.MAX_SAFE_INTEGER): Promise<ChainReport> {
+export async function verifyChain(db: Queryable, chain: string, upTo = WHOLE_CHAIN): Promise<ChainReport> {
   let prev = GENESIS;
   let expectSeq = 1;
   let count = 0;
   const fail = (seq: number, reason: string): ChainReport => ({ chain, ok: false, events: count, head: prev, brokenAt: { seq, reason } });
   for (;;) {
-    const page = await listEvents(db, chain, expectSeq - 1, 5000);
+    const page = await listEvents(db, chain, expectSeq - 1, 5000, upTo);
     for (const e of page) {
-      if (e.seq > upTo) return { chain, ok: true, events: count, head: prev };
       if (e.seq !== expectSeq) return fail(expectSeq, 'event missing');
       if (e.prevHash !== prev) return fail(e.seq, 'prevHash does not match the previous event');
       if (chainHash(prev, e) !== e.hash) return fail(e.seq, 'hash does not match the event');
@@ -118,8 +127,56 @@ export async function verifyChain(db: Queryable, chain: string, upTo = Number.MA
     }
     if (page.length < 5000) break;
   }
+  // A prefix (the part of a sealed round a reader may see) ends where the reader's view ends.
+  if (upTo !== WHOLE_CHAIN) return { chain, ok: true, events: count, head: prev };
   const head = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_heads WHERE chain = $1', [chain]);
   const headSeq = head[0]?.seq ?? 0;
   if (headSeq !== count || (head[0] && head[0].hash !== prev)) return fail(count + 1, 'chain is shorter than its recorded head');
   return { chain, ok: true, events: count, head: prev };
+}
+
+/**
+ * Before opening the alliance must not learn how many bids there are, so it
+ * reads the round's chain only up to its first bid event: a prefix of a hash
+ * chain still verifies. The operator reads it whole.
+ */
+async function visibleLimit(db: Queryable, p: Principal, r: RoundRow): Promise<number> {
+  if (p.role === 'operator' || !isSealed(phaseOf(r))) return WHOLE_CHAIN;
+  const [first] = await db.query<{ seq: number | null }>(`SELECT min(seq) AS seq FROM audit_events WHERE chain = $1 AND type LIKE 'bid.%'`, [r.id]);
+  return first.seq === null ? WHOLE_CHAIN : first.seq - 1;
+}
+
+/** A page of a round's chain, as far as the caller may read it. */
+export async function readRoundAudit(db: Db, p: Principal, r: RoundRow, q: { limit?: number; cursor?: string }) {
+  const limit = q.limit ?? 100;
+  const after = Number(decodeCursor(q.cursor, 1)?.[0] ?? 0);
+  await db.transaction((tx) => sealChain(tx, r.id));
+  const rows = await listEvents(db, r.id, after, limit + 1, await visibleLimit(db, p, r));
+  return toPage(rows, limit, (e) => [e.seq], (e) => e);
+}
+
+/** Verifies one round's chain, or every chain the caller may read (the operator: the platform chain and every round). */
+export async function verifyAudit(db: Db, p: Principal, roundId: string | undefined) {
+  let chains: string[];
+  if (roundId) chains = [(await visibleRound(db, p, roundId)).id];
+  else if (p.role === 'operator') {
+    chains = [PLATFORM_CHAIN, ...(await db.query<{ id: string }>('SELECT id FROM rounds ORDER BY id')).map((r) => r.id)];
+  } else {
+    chains = (await db.query<{ id: string }>('SELECT id FROM rounds WHERE alliance_id = $1 ORDER BY id', [p.orgId])).map((r) => r.id);
+  }
+  const reports: ChainReport[] = [];
+  for (const chain of chains) {
+    await db.transaction((tx) => sealChain(tx, chain));
+    const r = chain === PLATFORM_CHAIN ? null : await visibleRound(db, p, chain).catch(() => null);
+    if (chain !== PLATFORM_CHAIN && !r) throw notFound('Round');
+    reports.push(await verifyChain(db, chain, r ? await visibleLimit(db, p, r) : WHOLE_CHAIN));
+  }
+  const broken = reports.find((x) => !x.ok);
+  return {
+    ok: !broken,
+    events: reports.reduce((n, x) => n + x.events, 0),
+    head: reports.length === 1 ? reports[0].head : null,
+    ...(broken ? { brokenAt: { chain: broken.chain, ...broken.brokenAt! } } : {}),
+    chains: reports.map((x) => ({ chain: x.chain, ok: x.ok, events: x.events, head: x.head })),
+  };
 }

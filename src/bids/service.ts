@@ -1,23 +1,22 @@
 import type { AppContext, Principal } from '../context.js';
+import { strengthOf } from '../catalogue/mapper.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { conflict, invalidState, notFound, unprocessable } from '../http/problem.js';
 import { D, type Dec, fmt4 } from '../rules/decimal.js';
 import { type PriceBasis, priceBasis, priceOn } from '../rules/selection.js';
-import type { RoundRow } from '../rounds/service.js';
-import { canSee } from '../rounds/service.js';
+import { guardBidWindow, isOpened, type RoundState } from '../rounds/lifecycle.js';
+import type { RoundRow } from '../rounds/mapper.js';
+import { canSee, phaseOf } from '../rounds/service.js';
 import { randomSlice } from '../random.js';
 import { sealBid } from './crypto.js';
 import { receiptDigest } from './receipt.js';
 import { bidWriter } from './writer.js';
 
-/** The bid window on the server clock: 409 outside it. */
-export function checkWindow(r: Pick<RoundRow, 'state' | 'bid_opens_at' | 'bid_closes_at'>, now: Date): void {
-  if (r.state === 'draft' || r.state === 'demand') throw conflict('bidding-not-open', 'Bidding not open', 'Bidding has not started for this round');
-  if (r.state === 'cancelled') throw invalidState('The round is cancelled');
-  if (r.state !== 'bidding') throw conflict('bidding-closed', 'Bidding closed', 'Bidding for this round is over');
-  if (now < new Date(r.bid_opens_at)) throw conflict('bidding-not-open', 'Bidding not open', `Bidding opens at ${new Date(r.bid_opens_at).toISOString()}`);
-  if (now >= new Date(r.bid_closes_at)) throw conflict('bidding-closed', 'Bidding closed', `Bidding closed at ${new Date(r.bid_closes_at).toISOString()}`);
-}
+/** The round's state and window, as the bid window check reads them. */
+interface WindowRow { state: RoundState; opened_at: Date | null; bid_opens_at: Date; bid_closes_at: Date }
+const checkWindow = (r: WindowRow, now: Date) =>
+  guardBidWindow({ state: r.state, openedAt: r.opened_at, bidOpensAt: r.bid_opens_at, bidClosesAt: r.bid_closes_at }, now);
+const WINDOW_SQL = 'SELECT state, opened_at, bid_opens_at, bid_closes_at FROM rounds WHERE id = $1';
 
 const mismatch = (detail: string) => unprocessable('product-mismatch', 'Product does not match the item', detail);
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
@@ -30,7 +29,15 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
  * the write only succeeds on the version it expects, and a miss re-reads.
  */
 const FACTS_MS = 60_000;
-interface Facts { row: any; until: number; basis?: PriceBasis | null; max?: Dec }
+/** The round, item and product facts of one bid, read by one statement. */
+interface FactsRow extends WindowRow {
+  alliance_id: string; region_codes: string[]; bid_public_key: string;
+  code: string | null; i_name: string; i_form: string; i_category: string; ref_value: string | null; ref_unit: string | null;
+  ratio: string; max_unit_price: string;
+  p_manufacturer: string | null; p_name: string; p_form: string; p_category: string; p_value: string | null; p_unit: string | null;
+  pack_size: number; version: number | null;
+}
+interface Facts { row: FactsRow; until: number; basis?: PriceBasis | null; max?: Dec }
 const facts = new Map<string, Facts>();
 const versions = new Map<string, number>();
 const remember = <V>(map: Map<string, V>, key: string, value: V) => {
@@ -44,8 +51,8 @@ async function bidFacts(ctx: AppContext, p: Principal, roundId: string, itemCode
   const cached = facts.get(fkey);
   const version = versions.get(vkey);
   if (!fresh && cached && cached.until > Date.now() && version !== undefined) return { facts: cached, version, vkey, fkey };
-  const rows = await ctx.db.query<any>(
-    `SELECT r.state, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
+  const rows = await ctx.db.query<FactsRow>(
+    `SELECT r.state, r.opened_at, r.alliance_id, r.region_codes, r.bid_opens_at, r.bid_closes_at, r.bid_public_key,
             i.code, i.generic_name AS i_name, i.dosage_form AS i_form, i.category AS i_category,
             i.reference_strength_value::text AS ref_value, i.reference_strength_unit AS ref_unit,
             i.strength_price_ratio::text AS ratio, i.max_unit_price::text AS max_unit_price,
@@ -68,9 +75,8 @@ async function bidFacts(ctx: AppContext, p: Principal, roundId: string, itemCode
 function pricing(f: Facts): { basis: PriceBasis | null; max: Dec } {
   if (f.basis === undefined) {
     const r = f.row;
-    f.basis = priceBasis(
-      { referenceStrength: r.ref_value === null ? null : { value: r.ref_value, unit: r.ref_unit }, strengthPriceRatio: r.ratio },
-      r.pack_size, r.p_value === null ? null : { value: r.p_value, unit: r.p_unit });
+    f.basis = priceBasis({ referenceStrength: strengthOf(r.ref_value, r.ref_unit), strengthPriceRatio: r.ratio },
+      r.pack_size, strengthOf(r.p_value, r.p_unit));
     f.max = new D(r.max_unit_price);
   }
   return { basis: f.basis, max: f.max! };
@@ -88,7 +94,7 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
   for (let attempt = 0; ; attempt++) {
     const found = await bidFacts(ctx, p, roundId, itemCode, input.productId, attempt > 0);
     const r = found?.facts.row;
-    if (!found || !canSee(p, r)) throw notFound('Round');
+    if (!found || !r || !canSee(p, { allianceId: r.alliance_id, state: r.state, regionCodes: r.region_codes })) throw notFound('Round');
     if (!r.code) throw notFound('Item');
     const now = ctx.clock.now();
     checkWindow(r, now);
@@ -118,16 +124,16 @@ export async function putBid(ctx: AppContext, p: Principal, roundId: string, ite
     // The round left bidding (an opening or cancel won), or another write of this bid did: read again.
     facts.delete(found.fkey);
     versions.delete(found.vkey);
-    const again = await ctx.db.query<any>('SELECT state, bid_opens_at, bid_closes_at FROM rounds WHERE id = $1', [roundId]);
-    checkWindow(again[0], now);
+    const [again] = await ctx.db.query<WindowRow>(WINDOW_SQL, [roundId]);
+    checkWindow(again, now);
     if (attempt >= 1) throw conflict('bid-conflict', 'Concurrent bid', 'Another write of this bid won the race; send it again');
   }
 }
 
 export async function withdrawBid(ctx: AppContext, p: Principal, roundId: string, itemCode: string): Promise<void> {
-  const rows = await ctx.db.query<any>('SELECT * FROM rounds WHERE id = $1', [roundId]);
-  const r = rows[0];
-  if (!r || !canSee(p, r)) throw notFound('Round');
+  const [r] = await ctx.db.query<WindowRow & { alliance_id: string; region_codes: string[] }>(
+    'SELECT state, opened_at, bid_opens_at, bid_closes_at, alliance_id, region_codes FROM rounds WHERE id = $1', [roundId]);
+  if (!r || !canSee(p, { allianceId: r.alliance_id, state: r.state, regionCodes: r.region_codes })) throw notFound('Round');
   const now = ctx.clock.now();
   checkWindow(r, now);
   // As putBid: one statement holding the round key-shared while it is bidding inside the window.
@@ -145,23 +151,24 @@ export async function withdrawBid(ctx: AppContext, p: Principal, roundId: string
   const vkey = `${roundId}\u0000${itemCode}\u0000${p.orgId}`;
   if (!done.length) {
     versions.delete(vkey);
-    const again = await ctx.db.query<any>('SELECT state, bid_opens_at, bid_closes_at FROM rounds WHERE id = $1', [roundId]);
-    checkWindow(again[0], now);
+    const [again] = await ctx.db.query<WindowRow>(WINDOW_SQL, [roundId]);
+    checkWindow(again, now);
     throw notFound('Bid');
   }
   remember(versions, vkey, done[0].version);
 }
 
-const OPENED = new Set(['opened', 'awarded', 'closed']);
-
 /** Before opening: a bidder's own bids without prices; alliance/operator get 409. After: prices from the results. */
 export async function listBids(ctx: AppContext, p: Principal, r: RoundRow, q: { limit?: number; cursor?: string }) {
   const limit = q.limit ?? 100;
   const after = decodeCursor(q.cursor, 2) ?? ['', ''];
-  const opened = OPENED.has(r.state);
+  const opened = isOpened(phaseOf(r));
   if (!opened && p.role !== 'manufacturer') throw invalidState('Bids are sealed until the round is opened');
   const own = p.role === 'manufacturer';
-  const rows = await ctx.db.query<any>(
+  const rows = await ctx.db.query<{
+    item_code: string; manufacturer_id: string; product_id: string; version: number; submitted_at: Date; digest: string;
+    package_price: string | null; salt: string | null;
+  }>(
     `SELECT b.item_code, b.manufacturer_id, b.product_id, b.version, b.submitted_at, b.digest,
             ${opened ? 'br.package_price::text AS package_price, br.salt' : 'NULL AS package_price, NULL AS salt'}
        FROM bids b ${opened ? 'LEFT JOIN bid_results br ON br.round_id = b.round_id AND br.item_code = b.item_code AND br.manufacturer_id = b.manufacturer_id' : ''}
@@ -171,7 +178,7 @@ export async function listBids(ctx: AppContext, p: Principal, r: RoundRow, q: { 
     own ? [r.id, after[0], after[1], p.orgId] : [r.id, after[0], after[1]]);
   return toPage(rows, limit, (b) => [b.item_code, b.manufacturer_id], (b) => ({
     itemCode: b.item_code, manufacturerId: b.manufacturer_id, productId: b.product_id, version: b.version,
-    submittedAt: new Date(b.submitted_at).toISOString(),
+    submittedAt: b.submitted_at.toISOString(),
     ...(opened && b.package_price !== null ? { packagePrice: fmt4(new D(b.package_price))! } : {}),
     receipt: opened && b.salt ? { digest: b.digest, salt: b.salt } : { digest: b.digest },
   }));

@@ -120,7 +120,7 @@ export class BidWriter {
     let rows: { item_code: string; manufacturer_id: string }[];
     try {
       const b = batch.map((w) => w.bid);
-      rows = await this.db.query(WRITE_BIDS, [roundId, b.map((x) => x.itemCode), b.map((x) => x.manufacturerId),
+      rows = await this.db.query<{ item_code: string; manufacturer_id: string }>(WRITE_BIDS, [roundId, b.map((x) => x.itemCode), b.map((x) => x.manufacturerId),
         b.map((x) => x.productId), b.map((x) => x.sealed), b.map((x) => x.digest), b.map((x) => x.version), b.map((x) => x.at.toISOString())]);
     } catch (err) {
       if (mayRetrySingly && batch.length > 1) {

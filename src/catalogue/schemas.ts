@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery } from '../http/pagination.js';
 
 export const StrengthSchema = Type.Object({
   value: Type.String({ pattern: '^[0-9]{1,9}(\\.[0-9]{1,6})?$', description: 'decimal string, e.g. "0.5"' }),
@@ -26,3 +27,11 @@ export const Product = Type.Object({
   verifiedAt: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(),
 });
 export type Product = Static<typeof Product>;
+
+export const ProductQuery = Type.Object({
+  ...PageQuery,
+  manufacturerId: Type.Optional(Type.String({ maxLength: 64 })),
+  genericName: Type.Optional(Type.String({ maxLength: 200 })),
+  verified: Type.Optional(Type.Boolean()),
+});
+export type ProductQuery = Static<typeof ProductQuery>;

@@ -1,15 +1,26 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzleLite } from 'drizzle-orm/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
 
-export type Row = Record<string, any>;
+/**
+ * The typed query builder over the same connection: drizzle for plain reads
+ * and writes, typed from src/db/schema.ts. Set-based statements stay SQL
+ * (`query<Row>`), with the row type written where they are read.
+ */
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** What a service needs of a connection: parameterised SQL and COPY … FROM STDIN. */
+/** What a service needs of a connection: parameterised SQL, COPY … FROM STDIN and the query builder. */
 export interface Queryable {
-  query<T = Row>(text: string, params?: unknown[]): Promise<T[]>;
+  /** One statement; T is the shape of its rows (timestamps arrive as Date, numeric and bigint as string). */
+  query<T extends object>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs `COPY … FROM STDIN` fed by `source`, a stream of text chunks in the COPY format. */
   copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void>;
+  readonly orm: Orm;
 }
 
 /** A connection inside a transaction. */
@@ -26,65 +37,101 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The driver's own client (migrations, LISTEN): postgres.js Sql or PGlite. */
+  readonly driver: { kind: 'postgres'; sql: postgres.Sql } | { kind: 'pglite'; pg: PGlite };
+}
+
+/** An array parameter as a PostgreSQL array literal, so both drivers send it the same way. */
+function arrayLiteral(values: readonly unknown[]): string {
+  return '{' + values.map((v) => (v === null || v === undefined ? 'NULL'
+    : '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"')).join(',') + '}';
+}
+
+type Param = string | number | boolean | null;
+
+/** Dates travel as ISO strings and arrays as literals: the server reads them by the parameter's type. */
+const toParams = (params: readonly unknown[]): Param[] => params.map((p) =>
+  p === undefined ? null : p instanceof Date ? p.toISOString() : Array.isArray(p) ? arrayLiteral(p)
+    : typeof p === 'bigint' ? p.toString() : (p as Param));
+
+type PgConn = postgres.Sql | postgres.TransactionSql;
+
+/**
+ * drizzle's postgres.js driver replaces the client's timestamp parsers with
+ * pass-through ones; it gets a client of its own options so that raw queries
+ * keep postgres.js's parsing (timestamps as Date in both modes).
+ */
+export function ormOver(conn: PgConn): Orm {
+  const options = (conn as postgres.Sql).options;
+  const facade = Object.assign(Object.create(conn) as PgConn, { options: { ...options, parsers: {}, serializers: {} } });
+  return drizzlePg(facade as postgres.Sql, { schema });
+}
+
+function pgQueryable(conn: PgConn): Queryable {
+  let orm: Orm | undefined;
+  return {
+    query: <T extends object>(text: string, params: readonly unknown[] = []) =>
+      conn.unsafe(text, toParams(params), { prepare: true }) as unknown as Promise<T[]>,
+    copyFrom: (copySql, source) => copyPostgres(conn, copySql, source),
+    get orm() { return (orm ??= ormOver(conn)); },
+  };
 }
 
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
-  constructor(readonly sql: postgres.Sql) {}
-  query<T>(text: string, params: unknown[] = []): Promise<T[]> {
-    return wrap(this.sql, text, params) as unknown as Promise<T[]>;
+  private readonly base: Queryable;
+  readonly driver;
+  constructor(readonly sql: postgres.Sql) {
+    this.base = pgQueryable(sql);
+    this.driver = { kind: 'postgres' as const, sql };
   }
-  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> {
-    return copyPostgres(this.sql, copySql, source);
-  }
+  query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> { return this.base.query<T>(text, params); }
+  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> { return this.base.copyFrom(copySql, source); }
+  get orm(): Orm { return this.base.orm; }
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const queryable = (tx: postgres.TransactionSql): Queryable => ({
-      query: (text, params = []) => wrap(tx, text, params) as any,
-      copyFrom: (copySql, source) => copyPostgres(tx, copySql, source),
-    });
     return this.sql.begin((tx) => fn({
-      ...queryable(tx),
-      savepoint: <S>(inner: (sp: Queryable) => Promise<S>) => tx.savepoint((sp) => inner(queryable(sp))) as Promise<S>,
+      ...pgQueryable(tx),
+      savepoint: <S>(inner: (sp: Queryable) => Promise<S>) => tx.savepoint((sp) => inner(pgQueryable(sp))) as Promise<S>,
     })) as Promise<T>;
   }
   close(): Promise<void> { return this.sql.end({ timeout: 5 }); }
 }
 
-/** An array parameter as a PostgreSQL array literal, so both drivers send it the same way. */
-function arrayLiteral(values: unknown[]): string {
-  return '{' + values.map((v) => (v === null || v === undefined ? 'NULL'
-    : '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"')).join(',') + '}';
-}
-
-/** Dates travel as ISO strings and arrays as literals: the server reads them by the parameter's type. */
-const toParams = (params: unknown[]) => params.map((p) =>
-  p instanceof Date ? p.toISOString() : Array.isArray(p) ? arrayLiteral(p) : p);
-
-function wrap(sql: postgres.Sql | postgres.TransactionSql, text: string, params: unknown[]) {
-  return sql.unsafe(text, toParams(params) as any[], { prepare: true });
-}
-
-async function copyPostgres(sql: postgres.Sql | postgres.TransactionSql, copySql: string, source: AsyncIterable<string | Buffer>) {
+async function copyPostgres(sql: PgConn, copySql: string, source: AsyncIterable<string | Buffer>) {
   const writable = await sql.unsafe(copySql).writable();
   await pipeline(Readable.from(source), writable);
+}
+
+type LiteConn = Pick<PGlite, 'query'>;
+
+/** int8 and numeric as strings, as postgres.js gives them: money and big counts never pass through a float. */
+const LITE_PARSERS = { [pgliteTypes.INT8]: (v: string) => v, [pgliteTypes.NUMERIC]: (v: string) => v };
+
+function liteQueryable(conn: LiteConn, orm: Orm): Queryable {
+  return {
+    query: async <T extends object>(text: string, params: readonly unknown[] = []) =>
+      (await conn.query<T>(text, toParams(params), { parsers: LITE_PARSERS })).rows,
+    copyFrom: (copySql, source) => copyPglite(conn, copySql, source),
+    orm,
+  };
 }
 
 /** PGlite runs in this process: one connection, transactions serialised by PGlite itself. */
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
-  constructor(readonly pg: PGlite) {}
-  async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pg.query<T>(text, toParams(params))).rows;
+  private readonly base: Queryable;
+  readonly driver;
+  constructor(readonly pg: PGlite) {
+    this.base = liteQueryable(pg, drizzleLite(pg, { schema }));
+    this.driver = { kind: 'pglite' as const, pg };
   }
-  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> {
-    return copyPglite(this.pg, copySql, source);
-  }
+  query<T extends object>(text: string, params: readonly unknown[] = []): Promise<T[]> { return this.base.query<T>(text, params); }
+  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void> { return this.base.copyFrom(copySql, source); }
+  get orm(): Orm { return this.base.orm; }
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.pg.transaction((tx) => {
-      const q: Queryable = {
-        query: async (text, params = []) => (await tx.query<any>(text, toParams(params))).rows,
-        copyFrom: (copySql, source) => copyPglite(tx, copySql, source),
-      };
+      // drizzle's PGlite driver only calls query() on its client, which a PGlite transaction has.
+      const q = liteQueryable(tx, drizzleLite(tx as unknown as PGlite, { schema }));
       let savepoints = 0;
       return fn({
         ...q,
@@ -107,7 +154,7 @@ class PgliteDb implements Db {
 }
 
 /** PGlite reads COPY input from a Blob: the embedded mode buffers one upload (it serves small installations). */
-async function copyPglite(pg: { query: PGlite['query'] }, copySql: string, source: AsyncIterable<string | Buffer>) {
+async function copyPglite(pg: LiteConn, copySql: string, source: AsyncIterable<string | Buffer>) {
   const parts: (string | Buffer)[] = [];
   for await (const chunk of source) parts.push(chunk);
   await pg.query(copySql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), [], { blob: new Blob(parts as BlobPart[]) });
@@ -123,6 +170,9 @@ export async function createDb(opts: DbOptions): Promise<Db> {
       onnotice: () => {},
       connection: { application_name: 'jicai' },
     });
+    // drizzle sends json and jsonb values already encoded: pass strings through (postgres.js would encode them again).
+    const serializers = sql.options.serializers as Record<string, (x: unknown) => unknown>;
+    for (const oid of ['114', '3802']) serializers[oid] = (x) => (typeof x === 'string' ? x : JSON.stringify(x));
     return new PostgresDb(sql);
   }
   const pg = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();

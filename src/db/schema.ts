@@ -4,26 +4,42 @@
  * are set-based, and every table here is the single definition of its shape.
  */
 import { sql } from 'drizzle-orm';
+import type { RoundState } from '../rounds/lifecycle.js';
+import type { Rules } from '../rules/presets.js';
 import {
-  pgSequence,
-  pgView,
-  bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
+  check, pgSequence, pgView,
+  bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 /** The server's strictly increasing order of accepted bid writes. */
 export const bidSubmissionSeq = pgSequence('bid_submission_seq');
 
+export type OrgKind = 'alliance' | 'hospital' | 'manufacturer';
+export type Category = 'drug' | 'consumable';
+
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * Compact keys: every entity the high-volume tables (demand, usage, deliveries)
+ * refer to has an integer `no` beside its string id. Inside the database those
+ * tables hold only these integers; the API keeps the string ids.
+ */
+const no = () => integer('no').notNull().generatedAlwaysAsIdentity();
 
 export const organizations = pgTable('organizations', {
   id: text('id').primaryKey(),
-  kind: text('kind').notNull(),
+  no: no(),
+  kind: text('kind').$type<OrgKind>().notNull(),
   name: text('name').notNull(),
   regionCode: text('region_code').notNull(),
+  /** The allocation units of DOMAIN.md as integers: 440103 → province 44, city 4401. */
+  province: smallint('province').notNull().generatedAlwaysAs(sql`substr(region_code, 1, 2)::smallint`),
+  city: smallint('city').notNull().generatedAlwaysAs(sql`substr(region_code, 1, 4)::smallint`),
   regionCodes: text('region_codes').array(),
   externalId: text('external_id'),
   createdAt: tstz('created_at').notNull().defaultNow(),
 }, (t) => [
+  uniqueIndex('organizations_no_key').on(t.no),
   uniqueIndex('organizations_external_id_key').on(t.externalId),
   index('organizations_kind_region_idx').on(t.kind, t.regionCode),
 ]);
@@ -48,10 +64,11 @@ export const suspensions = pgTable('suspensions', {
 
 export const products = pgTable('products', {
   id: text('id').primaryKey(),
+  no: no(),
   manufacturerId: text('manufacturer_id').notNull().references(() => organizations.id),
   genericName: text('generic_name').notNull(),
   dosageForm: text('dosage_form').notNull(),
-  category: text('category').notNull(),
+  category: text('category').$type<Category>().notNull(),
   strengthValue: numeric('strength_value'),
   strengthUnit: text('strength_unit'),
   packSize: integer('pack_size').notNull(),
@@ -62,16 +79,18 @@ export const products = pgTable('products', {
   verifiedBy: text('verified_by'),
   createdAt: tstz('created_at').notNull().defaultNow(),
 }, (t) => [
+  uniqueIndex('products_no_key').on(t.no),
   index('products_manufacturer_idx').on(t.manufacturerId),
   index('products_generic_idx').on(t.genericName),
 ]);
 
 export const rounds = pgTable('rounds', {
   id: text('id').primaryKey(),
+  no: no(),
   allianceId: text('alliance_id').notNull().references(() => organizations.id),
   name: text('name').notNull(),
-  state: text('state').notNull(),
-  rules: jsonb('rules').notNull(),
+  state: text('state').$type<RoundState>().notNull(),
+  rules: jsonb('rules').$type<Rules>().notNull(),
   bidOpensAt: tstz('bid_opens_at').notNull(),
   bidClosesAt: tstz('bid_closes_at').notNull(),
   contractMonths: integer('contract_months').notNull(),
@@ -86,14 +105,16 @@ export const rounds = pgTable('rounds', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   openedAt: tstz('opened_at'),
   awardedAt: tstz('awarded_at'),
-}, (t) => [index('rounds_alliance_idx').on(t.allianceId)]);
+}, (t) => [uniqueIndex('rounds_no_key').on(t.no), index('rounds_alliance_idx').on(t.allianceId)]);
 
 export const items = pgTable('items', {
   roundId: text('round_id').notNull().references(() => rounds.id),
   code: text('code').notNull(),
+  /** 1, 2, … within the round, in the order items were added: demand and usage rows name items by it. */
+  no: smallint('no').notNull(),
   genericName: text('generic_name').notNull(),
   dosageForm: text('dosage_form').notNull(),
-  category: text('category').notNull(),
+  category: text('category').$type<Category>().notNull(),
   unit: text('unit').notNull(),
   referenceStrengthValue: numeric('reference_strength_value'),
   referenceStrengthUnit: text('reference_strength_unit'),
@@ -103,17 +124,25 @@ export const items = pgTable('items', {
   agreedVolumeRatio: numeric('agreed_volume_ratio'),
   eligibleQualityTiers: text('eligible_quality_tiers').array(),
   createdAt: tstz('created_at').notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.roundId, t.code] })]);
+}, (t) => [primaryKey({ columns: [t.roundId, t.code] }), uniqueIndex('items_round_no_key').on(t.roundId, t.no)]);
 
+/**
+ * Yearly demand per hospital and item: 3,000,000 rows in a national round, so
+ * integer keys only (20 bytes of data a row; columns ordered so that none pads).
+ * Hospital first: a hospital's lines and agreements are a key range, and uploads
+ * (one hospital's lines after another) append to the index instead of splitting it.
+ */
 export const demand = pgTable('demand', {
-  roundId: text('round_id').notNull(),
-  itemCode: text('item_code').notNull(),
-  hospitalId: text('hospital_id').notNull(),
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
   quantity: integer('quantity').notNull(),
-  preferredManufacturerId: text('preferred_manufacturer_id'),
+  itemNo: smallint('item_no').notNull(),
+  preferredNo: integer('preferred_no'),
 }, (t) => [
-  // Hospital first: a hospital's lines and agreements are a key range, and uploads merge in this order.
-  primaryKey({ columns: [t.roundId, t.hospitalId, t.itemCode] }),
+  primaryKey({ columns: [t.roundNo, t.hospitalNo, t.itemNo] }),
+  check('demand_quantity_check', sql`${t.quantity} > 0`),
+  // A manufacturer's preferred-supplier lines (few): found without walking the round's demand.
+  index('demand_preferred_idx').on(t.roundNo, t.preferredNo, t.hospitalNo, t.itemNo).where(sql`${t.preferredNo} IS NOT NULL`),
 ]);
 
 /** One row per manufacturer and item; the price lives only inside `sealed` until opening. */
@@ -171,44 +200,59 @@ export const regionPreferences = pgTable('region_preferences', {
   regionCodes: text('region_codes').array().notNull(),
 }, (t) => [primaryKey({ columns: [t.roundId, t.itemCode, t.manufacturerId] })]);
 
+/**
+ * Supply units fixed at award, by integer keys (they are joined with the
+ * round's demand): `unit` is the province (44) or city (4401) number of
+ * organizations.province / .city at the round's regionLevel.
+ */
 export const allocations = pgTable('allocations', {
-  roundId: text('round_id').notNull(),
-  itemCode: text('item_code').notNull(),
-  regionCode: text('region_code').notNull(),
-  manufacturerId: text('manufacturer_id').notNull(),
-  productId: text('product_id').notNull(),
-}, (t) => [primaryKey({ columns: [t.roundId, t.itemCode, t.regionCode] })]);
+  roundNo: integer('round_no').notNull(),
+  unit: smallint('unit').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  manufacturerNo: integer('manufacturer_no').notNull(),
+  productNo: integer('product_no').notNull(),
+}, (t) => [primaryKey({ columns: [t.roundNo, t.itemNo, t.unit] })]);
+
+/** The winners of each item as fixed at award, by integer keys, with what agreements need of them. */
+export const awardWinners = pgTable('award_winners', {
+  roundNo: integer('round_no').notNull(),
+  manufacturerNo: integer('manufacturer_no').notNull(),
+  productNo: integer('product_no').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  rank: smallint('rank').notNull(),
+  agreedVolumeRatio: numeric('agreed_volume_ratio').notNull(),
+  unitPrice: numeric('unit_price').notNull(),
+  comparableUnitPrice: numeric('comparable_unit_price').notNull(),
+}, (t) => [primaryKey({ columns: [t.roundNo, t.itemNo, t.manufacturerNo] })]);
 
 /**
- * Per-hospital agreements are derived, not copied: demand, allocations and
- * results are frozen once a round is awarded, so a view gives every hospital's
- * supplier, agreed quantity (half up) and prices. Award then writes only
+ * Per-hospital agreements are derived, not copied: demand, allocations and the
+ * award's winners are frozen once a round is awarded, so a view gives every
+ * hospital's supplier (its preferred manufacturer when that one won, else its
+ * unit's winner), agreed quantity (half up) and prices. Award then writes only
  * allocations and totals (hundreds of rows) instead of one row per hospital and item.
  */
 export const agreements = pgView('agreements', {
-  roundId: text('round_id').notNull(),
-  itemCode: text('item_code').notNull(),
-  hospitalId: text('hospital_id').notNull(),
-  manufacturerId: text('manufacturer_id').notNull(),
-  productId: text('product_id').notNull(),
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  manufacturerNo: integer('manufacturer_no').notNull(),
+  productNo: integer('product_no').notNull(),
   demand: integer('demand').notNull(),
   agreedQuantity: integer('agreed_quantity').notNull(),
   unitPrice: numeric('unit_price').notNull(),
   comparableUnitPrice: numeric('comparable_unit_price').notNull(),
 }).as(sql`
-  SELECT d.round_id, d.item_code, d.hospital_id, w.manufacturer_id, w.product_id, d.quantity AS demand,
-         round(d.quantity * ir.agreed_volume_ratio)::int AS agreed_quantity, w.unit_price, w.comparable_unit_price
+  SELECT d.round_no, d.hospital_no, d.item_no, w.manufacturer_no, w.product_no, d.quantity AS demand,
+         round(d.quantity * w.agreed_volume_ratio)::int AS agreed_quantity, w.unit_price, w.comparable_unit_price
     FROM demand d
-    JOIN rounds r ON r.id = d.round_id
-    JOIN organizations h ON h.id = d.hospital_id
-    JOIN item_results ir ON ir.round_id = d.round_id AND ir.item_code = d.item_code AND ir.outcome = 'awarded'
-    JOIN allocations a ON a.round_id = d.round_id AND a.item_code = d.item_code
-     AND a.region_code = CASE WHEN r.rules->>'regionLevel' = 'city' THEN substr(h.region_code, 1, 4) || '00'
-                              ELSE substr(h.region_code, 1, 2) || '0000' END
-    LEFT JOIN bid_results pw ON pw.round_id = d.round_id AND pw.item_code = d.item_code
-     AND pw.manufacturer_id = d.preferred_manufacturer_id AND pw.winner
-    JOIN bid_results w ON w.round_id = d.round_id AND w.item_code = d.item_code
-     AND w.manufacturer_id = coalesce(pw.manufacturer_id, a.manufacturer_id)`);
+    JOIN rounds r ON r.no = d.round_no
+    JOIN organizations h ON h.no = d.hospital_no
+    JOIN allocations a ON a.round_no = d.round_no AND a.item_no = d.item_no
+     AND a.unit = CASE WHEN r.rules->>'regionLevel' = 'city' THEN h.city ELSE h.province END
+    LEFT JOIN award_winners pw ON pw.round_no = d.round_no AND pw.item_no = d.item_no AND pw.manufacturer_no = d.preferred_no
+    JOIN award_winners w ON w.round_no = d.round_no AND w.item_no = d.item_no
+     AND w.manufacturer_no = coalesce(pw.manufacturer_no, a.manufacturer_no)`);
 
 /** Totals per item and winner, fixed at award (OCDS awards and the volume-weighted drop read these). */
 export const awardTotals = pgTable('award_totals', {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ItemCode } from '../rounds/schemas.js';
 
 export const MAX_QUANTITY = 1_000_000_000;
@@ -16,3 +16,4 @@ export const DemandLine = Type.Object({
 export const DemandAggregate = Type.Object({ itemCode: Type.String(), hospitals: Type.Integer(), quantity: Type.Integer() });
 
 export const DemandParams = Type.Object({ id: Type.String({ maxLength: 64 }), itemCode: ItemCode });
+export type DemandInput = Static<typeof DemandInput>;

@@ -27,16 +27,16 @@ export function makeAuthenticator(ctx: AppContext) {
     if (hit && hit.until > Date.now()) return hit.principal;
     const h = hashToken(token);
     if (timingSafeEqual(Buffer.from(h, 'hex'), masterHash)) {
-      return { role: 'operator', orgId: null, tokenId: null, regionCode: null, regionCodes: [] };
+      return { role: 'operator', orgId: null, no: null, tokenId: null, regionCode: null, regionCodes: [] };
     }
-    const rows = await ctx.db.query<{ id: string; organization_id: string; kind: Role; region_code: string; region_codes: string[] | null }>(
-      `SELECT t.id, t.organization_id, o.kind, o.region_code, o.region_codes
+    const rows = await ctx.db.query<{ id: string; organization_id: string; no: number; kind: Role; region_code: string; region_codes: string[] | null }>(
+      `SELECT t.id, t.organization_id, o.no, o.kind, o.region_code, o.region_codes
          FROM tokens t JOIN organizations o ON o.id = t.organization_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, [h]);
     if (rows.length === 0) { cache.delete(token); return null; }
     const r = rows[0];
     const principal: Principal = {
-      role: r.kind, orgId: r.organization_id, tokenId: r.id, regionCode: r.region_code, regionCodes: r.region_codes ?? [],
+      role: r.kind, orgId: r.organization_id, no: r.no, tokenId: r.id, regionCode: r.region_code, regionCodes: r.region_codes ?? [],
     };
     if (cache.size > 10_000) cache.clear();
     cache.set(token, { principal, until: Date.now() + CACHE_MS });

@@ -1,22 +1,48 @@
+import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
 import type { FastifyRequest } from 'fastify';
 import { MAX_ERRORS, type FieldError, tooLarge, unsupportedMediaType, validation, Problem } from './problem.js';
 import { isStream } from './idempotency.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 
+/**
+ * Bulk bodies (API.md "Bulk bodies"): CSV with a header row, NDJSON, or (for
+ * the routes that say so) a JSON array, read as a stream in one linear pass.
+ * Lines are counted from 1 as sent: a CSV's header is line 1; an NDJSON body's
+ * first record is line 1. A JSON array's elements are named by `path` (/0, /1, …).
+ */
+export type BulkFormat = 'csv' | 'ndjson' | 'json';
+export interface BulkBody { stream: Readable; format: BulkFormat }
+/** One record with its line (CSV, NDJSON) or array index + 1 (JSON). */
 export type BulkRecord = { line: number; record: Record<string, unknown> };
 export type BulkItem = BulkRecord | { line: number; error: string };
 
-/** The streamed body of a bulk route, with its format; 415 for anything but CSV or NDJSON. */
-export function bulkBody(req: FastifyRequest): { stream: Readable; format: 'csv' | 'ndjson' } {
+/** No record of any upload needs more; a longer line is refused by number without being buffered. */
+export const MAX_LINE_BYTES = 64 * 1024;
+/** Values echoed in error messages are cut to this length. */
+export const ECHO_CHARS = 64;
+
+/** A value for an error message: quoted, cut short, control characters escaped. */
+export function echo(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const cut = s.length > ECHO_CHARS ? s.slice(0, ECHO_CHARS) + '…' : s;
+  return JSON.stringify(cut);
+}
+
+const TYPES: Record<string, BulkFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/json': 'json' };
+
+/** The streamed body of a bulk route, with its format; 415 for anything the route does not take. */
+export function bulkBody(req: FastifyRequest, accept: readonly BulkFormat[] = ['csv', 'ndjson']): BulkBody {
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (!isStream(req.body) || (type !== 'text/csv' && type !== 'application/x-ndjson')) {
-    throw unsupportedMediaType('Bulk uploads take text/csv (with a header row) or application/x-ndjson');
+  const format = TYPES[type];
+  if (!isStream(req.body) || !format || !accept.includes(format)) {
+    const names = accept.map((f) => (f === 'csv' ? 'text/csv (with a header row)' : f === 'ndjson' ? 'application/x-ndjson' : 'application/json (an array)'));
+    throw unsupportedMediaType(`This route takes ${names.join(', ')}`);
   }
   const limit = req.server.ctx.config.bulkBodyLimit;
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(`Bulk uploads are limited to ${limit} bytes`);
-  return { stream: (req.body as Readable).pipe(byteLimit(limit)), format: type === 'text/csv' ? 'csv' : 'ndjson' };
+  return { stream: (req.body as Readable).pipe(byteLimit(limit)), format };
 }
 
 function byteLimit(limit: number): Transform {
@@ -30,58 +56,223 @@ function byteLimit(limit: number): Transform {
   });
 }
 
+/** A line of the body, or a line that could not be taken (too long, not UTF-8, a NUL byte). */
+type RawLine = { line: number; text: string } | { line: number; error: string };
+
 /**
- * Records of a CSV (header row = line 1) or NDJSON (first record = line 1)
- * body with their line numbers; unparseable lines come as errors and the
- * rest is still read, so one upload reports as many bad lines as it has.
+ * Splits a byte stream into lines in one linear pass. The complete lines of a
+ * chunk are checked (UTF-8, no NUL) and decoded together, then split; only a
+ * line that runs over a chunk boundary is carried, as pieces, and a line
+ * longer than MAX_LINE_BYTES is dropped as it streams and reported by number.
+ * A BOM at the start and a CR before each LF are removed.
  */
-export async function* readBulk(stream: Readable, format: 'csv' | 'ndjson'): AsyncGenerator<BulkItem> {
-  if (format === 'csv') yield* readCsv(stream);
-  else yield* readNdjson(stream);
-}
-
-async function* readCsv(stream: Readable): AsyncGenerator<BulkItem> {
-  const skipped: BulkItem[] = [];
-  const parser = stream.pipe(parseCsv({
-    columns: (header: string[]) => header.map((h) => h.trim()),
-    info: true, bom: true, trim: true, skip_empty_lines: true, skip_records_with_error: true,
-  }));
-  parser.on('skip', (err: any) => skipped.push({ line: err.lines ?? 0, error: csvMessage(err) }));
-  stream.on('error', (e) => parser.destroy(e));
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    while (skipped.length) yield skipped.shift()!;
-    const clean: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) if (v !== '') clean[k] = v;
-    yield { line: info.lines, record: clean };
-  }
-  while (skipped.length) yield skipped.shift()!;
-}
-
-const csvMessage = (err: any) =>
-  err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || err.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' ? 'wrong number of columns' : `malformed CSV (${err.code ?? 'parse error'})`;
-
-async function* readNdjson(stream: Readable): AsyncGenerator<BulkItem> {
+export async function* splitLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
   let line = 0;
-  let rest = '';
-  stream.setEncoding('utf8');
-  const handle = (text: string): BulkItem | null => {
+  let carry: Buffer[] = [];
+  let carried = 0;
+  let overlong = false;
+  const one = (buf: Buffer): RawLine => {
     line++;
+    if (!isUtf8(buf)) return { line, error: 'not valid UTF-8' };
+    if (buf.includes(0)) return { line, error: 'NUL byte in the data' };
+    return { line, text: clean(buf.toString('utf8')) };
+  };
+  const clean = (t: string) => {
+    if (line === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+    return t.endsWith('\r') ? t.slice(0, -1) : t;
+  };
+  function* region(buf: Buffer): Generator<RawLine> {
+    // Fast path: the whole region is clean, decoded and split at once.
+    if (isUtf8(buf) && !buf.includes(0)) {
+      const lines = buf.toString('utf8').split('\n');
+      for (const t of lines) { line++; yield { line, text: clean(t) }; }
+      return;
+    }
+    let from = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, from)) { yield one(buf.subarray(from, nl)); from = nl + 1; }
+    yield one(buf.subarray(from));
+  }
+  for await (const raw of stream) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      carried += chunk.length;
+      if (carried > MAX_LINE_BYTES) { overlong = true; carry = []; } else carry.push(chunk);
+      continue;
+    }
+    // The line that ends at the first newline started in an earlier chunk (or is this chunk's first).
+    if (overlong || carried + first > MAX_LINE_BYTES) { line++; yield { line, error: `line longer than ${MAX_LINE_BYTES} bytes` }; } else yield one(carry.length ? Buffer.concat([...carry, chunk.subarray(0, first)]) : chunk.subarray(0, first));
+    carry = []; carried = 0; overlong = false;
+    const last = chunk.lastIndexOf(10);
+    if (last > first) yield* regionChecked(chunk.subarray(first + 1, last));
+    const rest = chunk.subarray(last + 1);
+    if (rest.length > MAX_LINE_BYTES) overlong = true; else if (rest.length) { carry = [Buffer.from(rest)]; carried = rest.length; }
+  }
+  if (overlong) { line++; yield { line, error: `line longer than ${MAX_LINE_BYTES} bytes` }; } else if (carry.length) yield one(Buffer.concat(carry));
+
+  /** Lines of a region between two newlines; an over-long one among them is reported, not decoded. */
+  function* regionChecked(buf: Buffer): Generator<RawLine> {
+    if (buf.length <= MAX_LINE_BYTES) { yield* region(buf); return; }
+    let from = 0;
+    for (let nl = buf.indexOf(10); ; nl = buf.indexOf(10, from)) {
+      const end = nl < 0 ? buf.length : nl;
+      if (end - from > MAX_LINE_BYTES) { line++; yield { line, error: `line longer than ${MAX_LINE_BYTES} bytes` }; } else yield* region(buf.subarray(from, end));
+      if (nl < 0) return;
+      from = nl + 1;
+    }
+  }
+}
+
+/** RFC 4180 fields of one CSV line (quotes around fields, "" inside them), trimmed; null when the quotes do not close. */
+export function csvFields(line: string): string[] | null {
+  if (!line.includes('"')) return line.split(',').map((f) => f.trim());
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) return null;
+        field += line.slice(i, q);
+        if (line[q + 1] === '"') { field += '"'; i = q + 2; continue; }
+        i = q + 1;
+        break;
+      }
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (i < line.length && line[i] !== ',') return null;
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      field = line.slice(i, end).trim();
+      if (field.includes('"')) return null;
+      i = end;
+    }
+    out.push(field);
+    if (i >= line.length) return out;
+    i++; // the comma
+  }
+}
+
+/**
+ * Records of a bulk body with their line numbers; unreadable lines come as
+ * errors and the rest is still read, so one upload reports as many bad lines
+ * as it has. `fields` are the record fields the route knows: a CSV header or
+ * an NDJSON/JSON key outside them is an error. Blank lines are skipped.
+ */
+export async function* readBulk(body: BulkBody, fields: readonly string[]): AsyncGenerator<BulkItem> {
+  const known = new Set(fields);
+  if (body.format === 'json') { yield* readJsonArray(body.stream, known); return; }
+  let header: string[] | null = null;
+  for await (const l of splitLines(body.stream)) {
+    if ('error' in l) {
+      if (body.format === 'csv' && header === null) throw validation('The CSV header cannot be read', [{ line: l.line, message: l.error }]);
+      yield l;
+      continue;
+    }
+    if (body.format === 'ndjson') {
+      if (l.text.trim() !== '') yield jsonRecord(l.line, l.text, known);
+      continue;
+    }
+    if (header === null) { header = csvHeader(l.text, known); continue; }
+    if (l.text.trim() === '') continue;
+    const values = csvFields(l.text);
+    if (values === null) { yield { line: l.line, error: 'malformed CSV (unbalanced quotes)' }; continue; }
+    if (values.length !== header.length) { yield { line: l.line, error: 'wrong number of columns' }; continue; }
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < header.length; i++) if (values[i] !== '') record[header[i]] = values[i];
+    yield { line: l.line, record };
+  }
+  if (body.format === 'csv' && header === null) throw validation('The upload is empty: a CSV upload starts with its header line', [{ line: 1, message: 'missing header' }]);
+}
+
+function csvHeader(text: string, known: Set<string>): string[] {
+  const names = csvFields(text);
+  if (names === null) throw validation('The CSV header cannot be read', [{ line: 1, message: 'malformed CSV (unbalanced quotes)' }]);
+  const errors: FieldError[] = [];
+  names.forEach((n, i) => {
+    if (!known.has(n)) errors.push({ line: 1, message: `unknown column ${n ? echo(n).slice(1, -1) : '(empty)'}` });
+    else if (names.indexOf(n) !== i) errors.push({ line: 1, message: `column ${n} appears twice` });
+  });
+  if (errors.length) throw validation('The CSV header is invalid', errors);
+  return names;
+}
+
+function jsonRecord(line: number, text: string, known: Set<string>): BulkItem {
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return { line, error: 'too deeply nested' };
+  let v: unknown;
+  try { v = JSON.parse(text); } catch { return { line, error: 'not valid JSON' }; }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, error: 'each line must be a JSON object' };
+  const record = v as Record<string, unknown>;
+  for (const k of Object.keys(record)) if (!known.has(k)) return { line, error: `unknown column ${echo(k).slice(1, -1)}` };
+  return { line, record };
+}
+
+/**
+ * The elements of a top-level JSON array, one at a time: a scan that tracks
+ * strings and nesting finds each element's end, so a large array is never
+ * parsed whole. `line` is the element's index + 1 (errors name it by path).
+ */
+async function* readJsonArray(stream: Readable, known: Set<string>): AsyncGenerator<BulkItem> {
+  let started = false, ended = false;
+  let depth = 0, inString = false, escaped = false;
+  let element: string[] = [];
+  let size = 0;
+  let index = 0;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const emit = (text: string): BulkItem | null => {
     const t = text.trim();
     if (t === '') return null;
-    try {
-      const v = JSON.parse(t);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, error: 'each line must be a JSON object' };
-      return { line, record: v };
-    } catch {
-      return { line, error: 'not valid JSON' };
-    }
+    index++;
+    if (size > MAX_LINE_BYTES) return { line: index, error: `element longer than ${MAX_LINE_BYTES} characters` };
+    return jsonRecord(index, t, known);
   };
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop()!;
-    for (const p of parts) { const it = handle(p); if (it) yield it; }
+  const malformed = () => validation('The body is not a JSON array of objects', [{ path: `/${index}`, message: 'not valid JSON' }]);
+  for await (const raw of stream) {
+    let text: string;
+    try { text = decoder.decode(typeof raw === 'string' ? Buffer.from(raw) : raw, { stream: true }); } catch {
+      throw validation('The body is not valid UTF-8', [{ path: `/${index}`, message: 'not valid UTF-8' }]);
+    }
+    let from = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (ended) { if (c > 32) throw malformed(); continue; }
+      if (!started) {
+        if (c === 0xfeff || c <= 32) continue;
+        if (c !== 91) throw malformed();
+        started = true; from = i + 1; continue;
+      }
+      if (inString) {
+        if (escaped) escaped = false; else if (c === 92) escaped = true; else if (c === 34) inString = false;
+        continue;
+      }
+      if (c === 34) inString = true;
+      else if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) {
+        if (depth === 0 && c === 93) {
+          element.push(text.slice(from, i)); size += i - from;
+          const it = emit(element.join('')); element = []; size = 0;
+          if (it) yield it;
+          ended = true; continue;
+        }
+        depth--;
+      } else if (c === 44 && depth === 0) {
+        element.push(text.slice(from, i)); size += i - from;
+        const it = emit(element.join('')); element = []; size = 0;
+        if (!it) throw malformed();
+        yield it;
+        from = i + 1;
+      }
+    }
+    if (started && !ended) {
+      size += text.length - from;
+      // An over-long element is still scanned but not kept.
+      if (size <= MAX_LINE_BYTES) element.push(text.slice(from));
+    }
   }
-  if (rest !== '') { const it = handle(rest); if (it) yield it; }
+  if (!ended) throw malformed();
 }
 
 /** One line of COPY's text format. */
@@ -103,34 +294,43 @@ export function copyLine(values: readonly (string | number | null | undefined)[]
 export class LineErrors {
   readonly list: FieldError[] = [];
   total = 0;
-  add(line: number, message: string) {
+  /** A line could not be read at all (400); otherwise the errors break domain rules (422). */
+  malformed = false;
+  constructor(private readonly json = false) {}
+  add(line: number, message: string, malformed = false) {
     this.total++;
-    if (this.list.length < MAX_ERRORS) this.list.push({ line, message });
+    if (malformed) this.malformed = true;
+    if (this.list.length < MAX_ERRORS) this.list.push(this.json ? { path: `/${line - 1}`, message } : { line, message });
   }
-  addAll(errs: { line: number; message: string }[]) { for (const e of errs) this.add(e.line, e.message); }
+  addAll(errs: readonly { line: number; message: string }[], malformed = false) { for (const e of errs) this.add(e.line, e.message, malformed); }
   get any() { return this.total > 0; }
-  /** 400 when a line could not be read at all, else 422 (well-formed lines that break domain rules). */
-  problem(malformed: boolean): Problem {
-    this.list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-    const detail = `${this.total} line(s) of the upload are invalid; nothing was written`;
-    if (malformed) return validation(detail, this.list);
+  problem(): Problem {
+    const key = (e: FieldError) => e.line ?? Number(e.path?.slice(1) ?? 0);
+    this.list.sort((a, b) => key(a) - key(b));
+    const detail = `${this.total} ${this.json ? 'element' : 'line'}(s) of the upload are invalid; nothing was written`;
+    if (this.malformed) return validation(detail, this.list);
     return new Problem(422, 'validation', 'Invalid upload', detail, this.list);
   }
 }
 
-/** Pipes the body's records through `toCopy`, feeding COPY; a record `toCopy` rejects is noted and skipped. */
+/**
+ * Pipes the body's records through `toCopy`, feeding COPY in 64 KiB batches; a
+ * record `toCopy` rejects (or an unreadable line) is noted and skipped, and once
+ * anything failed nothing more is sent (the upload will fail as a whole).
+ */
 export async function* copyStream(
-  items: AsyncIterable<BulkItem>, errors: LineErrors, state: { malformed: boolean; rows: number },
-  toCopy: (r: BulkRecord) => string | { error: string },
+  items: AsyncIterable<BulkItem>, errors: LineErrors, counter: { rows: number },
+  toCopy: (r: BulkRecord) => string | { error: string; malformed?: boolean },
 ): AsyncGenerator<string> {
   let batch = '';
   for await (const it of items) {
-    if ('error' in it) { state.malformed = true; errors.add(it.line, it.error); continue; }
+    if ('error' in it) { errors.add(it.line, it.error, true); continue; }
     const out = toCopy(it);
-    if (typeof out !== 'string') { state.malformed = true; errors.add(it.line, out.error); continue; }
-    state.rows++;
+    if (typeof out !== 'string') { errors.add(it.line, out.error, out.malformed ?? false); continue; }
+    counter.rows++;
+    if (errors.any) continue;
     batch += out;
     if (batch.length > 65536) { yield batch; batch = ''; }
   }
-  if (batch) yield batch;
+  if (batch && !errors.any) yield batch;
 }

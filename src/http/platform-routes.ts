@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 
 const Health = Type.Object({
@@ -7,7 +7,7 @@ const Health = Type.Object({
   queue: Type.Union([Type.Literal('ok'), Type.Literal('down'), Type.Literal('in-process')]),
 });
 
-export async function platformRoutes(app: FastifyInstance) {
+export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
     config: { public: true },
     schema: { tags: ['platform'], security: [], response: { 200: Health, 503: Health } },
@@ -24,4 +24,4 @@ export async function platformRoutes(app: FastifyInstance) {
   });
 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-}
+};

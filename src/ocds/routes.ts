@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { IdParam, responses } from '../http/schemas.js';
-import { onRound } from '../rounds/access.js';
+import { onRound, roundIdOf } from '../rounds/access.js';
 import { exportableRound, ocdsPackage } from './service.js';
 
 const tags = ['export'];
@@ -25,7 +26,7 @@ to 2 places) once it is awarded. Hospitals are not listed: the alliance is buyer
 Amounts are JSON numbers, as the OCDS schema requires. Participants may read it with a token; after award anyone may,
 without one (before award, no token answers 401).`;
 
-export async function ocdsRoutes(app: FastifyInstance) {
+export const ocdsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx;
   const participant = onRound();
 
@@ -34,15 +35,15 @@ export async function ocdsRoutes(app: FastifyInstance) {
     // With a token: the usual participant visibility (404). Without: only an awarded or closed round (else 401).
     onRequest: async (req: FastifyRequest) => {
       if (req.principal) return participant(req);
-      await exportableRound(ctx.db, null, (req.params as { id: string }).id);
+      await exportableRound(ctx.db, null, roundIdOf(req));
     },
     schema: {
       tags, description: DESCRIPTION, params: IdParam, security: [{ bearer: [] }, {}],
       response: responses({ 200: ReleasePackage }),
     },
   }, async (req) => {
-    const r = await exportableRound(ctx.db, req.principal, (req.params as { id: string }).id);
+    const r = await exportableRound(ctx.db, req.principal, req.params.id);
     const uri = `${req.protocol}://${req.host}/v1/rounds/${encodeURIComponent(r.id)}/ocds`;
     return ocdsPackage(ctx.db, r, uri);
   });
-}
+};

@@ -25,21 +25,20 @@
 import type { Principal } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { unauthorized } from '../http/problem.js';
-import { loadItems, loadRound, visibleRound, type RoundRow, type RoundState } from '../rounds/service.js';
-
-/** States in which anyone, without a token, may read the export. */
-export const PUBLIC_STATES: readonly RoundState[] = ['awarded', 'closed'];
+import { isPublic, type RoundState } from '../rounds/lifecycle.js';
+import type { ItemRow, RoundRow } from '../rounds/mapper.js';
+import { loadItems, loadRound, phaseOf, visibleRound } from '../rounds/service.js';
 
 export const ocidOf = (roundId: string) => `ocds-jicai-${roundId}`;
 
 const CURRENCY = 'CNY';
-const iso = (d: Date | string) => new Date(d).toISOString();
+const iso = (d: Date) => d.toISOString();
 
 /** The round, for a participant (404 when it may not see it) or, without a token, once awarded (else 401). */
 export async function exportableRound(db: Queryable, p: Principal | null, id: string): Promise<RoundRow> {
   if (p) return visibleRound(db, p, id);
   const r = await loadRound(db, id);
-  if (!r || !PUBLIC_STATES.includes(r.state)) {
+  if (!r || !isPublic(phaseOf(r))) {
     throw unauthorized('A token is needed to read this export until the round is awarded');
   }
   return r;
@@ -75,32 +74,28 @@ function contractPeriod(start: string | null, months: number) {
 }
 
 interface OrgRow { id: string; name: string; region_code: string }
+interface AwardRow { item_code: string; manufacturer_id: string; name: string; quantity: string; unit_price: string; amount: string }
+
 const party = (o: OrgRow, roles: string[]) => ({
   id: o.id, name: o.name, address: { region: o.region_code, countryName: '中国' }, roles,
 });
 const ref = (o: { id: string; name: string }) => ({ id: o.id, name: o.name });
 
-export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
-  const ocid = ocidOf(r.id);
-  const opened = r.opened_at !== null;
-  const awarded = PUBLIC_STATES.includes(r.state);
-
-  const [alliance] = await db.query<OrgRow>('SELECT id, name, region_code FROM organizations WHERE id = $1', [r.alliance_id]);
+/** Step 1: what the release is made of, from a handful of set-based queries. */
+async function load(db: Queryable, r: RoundRow) {
+  const opened = r.openedAt !== null;
+  const awarded = isPublic(phaseOf(r));
+  const [alliance] = await db.query<OrgRow>('SELECT id, name, region_code FROM organizations WHERE id = $1', [r.allianceId]);
   const items = await loadItems(db, r.id);
-  const totals = await db.query<{ item_code: string; quantity: string }>(
-    'SELECT item_code, sum(quantity)::text AS quantity FROM demand WHERE round_id = $1 GROUP BY item_code', [r.id]);
-  const demandOf = new Map(totals.map((t) => [t.item_code, t.quantity]));
-
+  const totals = await db.query<{ item_no: number; quantity: string }>(
+    'SELECT item_no, sum(quantity)::text AS quantity FROM demand WHERE round_no = $1 GROUP BY item_no', [r.no]);
+  const demandOf = new Map(totals.map((t) => [t.item_no, t.quantity]));
   // Bidders only once the bids are open: before that even their number is sealed.
-  const bidders = opened ? await db.query<OrgRow & { winner: boolean }>(
-    `SELECT o.id, o.name, o.region_code, bool_or(b.winner) AS winner
-       FROM bid_results b JOIN organizations o ON o.id = b.manufacturer_id
+  const bidders = opened ? await db.query<OrgRow>(
+    `SELECT o.id, o.name, o.region_code FROM bid_results b JOIN organizations o ON o.id = b.manufacturer_id
       WHERE b.round_id = $1 GROUP BY o.id, o.name, o.region_code ORDER BY o.id`, [r.id]) : [];
-
   // One award per winner and item: Σ agreedQuantity at the winner's comparable unit price.
-  const awardRows = awarded ? await db.query<{
-    item_code: string; manufacturer_id: string; name: string; quantity: string; unit_price: string; amount: string;
-  }>(
+  const awards = awarded ? await db.query<AwardRow>(
     `SELECT b.item_code, b.manufacturer_id, o.name,
             coalesce(t.agreed_quantity, 0)::text AS quantity,
             round(b.comparable_unit_price, 4)::text AS unit_price,
@@ -110,38 +105,68 @@ export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
        LEFT JOIN award_totals t ON t.round_id = b.round_id AND t.item_code = b.item_code AND t.manufacturer_id = b.manufacturer_id
       WHERE b.round_id = $1 AND b.winner
       ORDER BY b.item_code, b.rank`, [r.id]) : [];
+  return { opened, awarded, alliance, items, demandOf, bidders, awards };
+}
+type Loaded = Awaited<ReturnType<typeof load>>;
 
-  const descriptionOf = new Map(items.map((i) => [i.code, [i.generic_name, i.dosage_form,
-    i.reference_strength_value === null ? null : `${i.reference_strength_value} ${i.reference_strength_unit}`].filter(Boolean).join(' ')]));
-  const unitName = new Map(items.map((i) => [i.code, i.unit]));
-  const suppliers = new Set(awardRows.map((a) => a.manufacturer_id));
-  const buyer = ref(alliance);
-  const date = iso(r.updated_at);
+const describeItem = (i: ItemRow) => [i.genericName, i.dosageForm,
+  i.referenceStrengthValue === null ? null : `${i.referenceStrengthValue} ${i.referenceStrengthUnit}`].filter(Boolean).join(' ');
 
-  const tender: Record<string, unknown> = {
+/** Step 2: the tender: items with their pooled demand, the bid window and, once opened, the tenderers. */
+function tender(r: RoundRow, l: Loaded) {
+  const t: Record<string, unknown> = {
     id: r.id,
     title: r.name,
     status: tenderStatus(r.state),
-    procuringEntity: buyer,
-    items: items.map((i) => ({
+    procuringEntity: ref(l.alliance),
+    items: l.items.map((i) => ({
       id: i.code,
-      description: descriptionOf.get(i.code),
-      quantity: Number(demandOf.get(i.code) ?? '0'),
-      unit: { name: i.unit, value: { amount: Number(i.max_unit_price), currency: CURRENCY } },
+      description: describeItem(i),
+      quantity: Number(l.demandOf.get(i.no) ?? '0'),
+      unit: { name: i.unit, value: { amount: Number(i.maxUnitPrice), currency: CURRENCY } },
     })),
     procurementMethod: 'open',
     mainProcurementCategory: 'goods',
     awardCriteria: 'priceOnly',
-    tenderPeriod: { startDate: iso(r.bid_opens_at), endDate: iso(r.bid_closes_at) },
+    tenderPeriod: { startDate: iso(r.bidOpensAt), endDate: iso(r.bidClosesAt) },
   };
-  if (opened) {
-    tender.numberOfTenderers = bidders.length;
-    tender.tenderers = bidders.map(ref);
-    tender.awardPeriod = { startDate: iso(r.opened_at!), ...(r.awarded_at ? { endDate: iso(r.awarded_at) } : {}) };
+  if (l.opened) {
+    t.numberOfTenderers = l.bidders.length;
+    t.tenderers = l.bidders.map(ref);
+    t.awardPeriod = { startDate: iso(r.openedAt!), ...(r.awardedAt ? { endDate: iso(r.awardedAt) } : {}) };
   }
-  const period = contractPeriod(r.contract_start, r.contract_months);
-  if (period) tender.contractPeriod = period;
+  const period = contractPeriod(r.contractStart, r.contractMonths);
+  if (period) t.contractPeriod = period;
+  return t;
+}
 
+/** Step 3: one award per winning manufacturer and item, once the round is awarded. */
+function awards(r: RoundRow, l: Loaded) {
+  const byCode = new Map(l.items.map((i) => [i.code, i]));
+  const period = contractPeriod(r.contractStart, r.contractMonths);
+  return l.awards.map((a) => ({
+    id: awardIdOf(r.id, a.item_code, a.manufacturer_id),
+    status: 'active',
+    date: iso(r.awardedAt!),
+    value: { amount: Number(a.amount), currency: CURRENCY },
+    suppliers: [{ id: a.manufacturer_id, name: a.name }],
+    items: [{
+      id: a.item_code,
+      description: describeItem(byCode.get(a.item_code)!),
+      quantity: Number(a.quantity),
+      unit: { name: byCode.get(a.item_code)!.unit, value: { amount: Number(a.unit_price), currency: CURRENCY } },
+    }],
+    ...(period ? { contractPeriod: period } : {}),
+  }));
+}
+
+export const awardIdOf = (roundId: string, itemCode: string, manufacturerId: string) => `${roundId}-${itemCode}-${manufacturerId}`;
+
+export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
+  const ocid = ocidOf(r.id);
+  const l = await load(db, r);
+  const suppliers = new Set(l.awards.map((a) => a.manufacturer_id));
+  const date = iso(r.updatedAt);
   const release: Record<string, unknown> = {
     ocid,
     id: `${ocid}-${r.state}`,
@@ -150,32 +175,16 @@ export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
     initiationType: 'tender',
     language: 'zh',
     parties: [
-      party(alliance, ['buyer', 'procuringEntity']),
-      ...bidders.map((b) => party(b, suppliers.has(b.id) ? ['tenderer', 'supplier'] : ['tenderer'])),
+      party(l.alliance, ['buyer', 'procuringEntity']),
+      ...l.bidders.map((b) => party(b, suppliers.has(b.id) ? ['tenderer', 'supplier'] : ['tenderer'])),
     ],
-    buyer,
-    tender,
+    buyer: ref(l.alliance),
+    tender: tender(r, l),
   };
-  if (awarded) {
-    release.awards = awardRows.map((a) => ({
-      id: `${r.id}-${a.item_code}-${a.manufacturer_id}`,
-      status: 'active',
-      date: iso(r.awarded_at!),
-      value: { amount: Number(a.amount), currency: CURRENCY },
-      suppliers: [{ id: a.manufacturer_id, name: a.name }],
-      items: [{
-        id: a.item_code,
-        description: descriptionOf.get(a.item_code),
-        quantity: Number(a.quantity),
-        unit: { name: unitName.get(a.item_code), value: { amount: Number(a.unit_price), currency: CURRENCY } },
-      }],
-      ...(period ? { contractPeriod: period } : {}),
-    }));
-  }
-
+  if (l.awarded) release.awards = awards(r, l);
   return {
     uri,
-    version: '1.1',
+    version: '1.1' as const,
     publishedDate: date,
     publisher: { name: 'jicai' },
     releases: [release],

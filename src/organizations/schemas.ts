@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery } from '../http/pagination.js';
 
 export const OrgKind = Type.Union([Type.Literal('alliance'), Type.Literal('hospital'), Type.Literal('manufacturer')]);
 export const RegionCode = Type.String({ pattern: '^[0-9]{6}$', description: 'GB/T 2260 six-digit code' });
@@ -41,3 +42,7 @@ export const Suspension = Type.Object({
 });
 
 export const BulkCreated = Type.Object({ created: Type.Integer() });
+export type SuspensionInput = Static<typeof SuspensionInput>;
+
+export const OrganizationQuery = Type.Object({ ...PageQuery, kind: Type.Optional(OrgKind), externalId: Type.Optional(Type.String({ maxLength: 100 })) });
+export type OrganizationQuery = Static<typeof OrganizationQuery>;

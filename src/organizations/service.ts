@@ -1,22 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { and, asc, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import type { AppContext, Principal } from '../context.js';
 import { actorOf } from '../context.js';
+import type { Queryable } from '../db/client.js';
+import { organizations, suspensions, tokens } from '../db/schema.js';
 import { appendEvent, PLATFORM_CHAIN } from '../audit/service.js';
 import { hashToken } from '../http/auth.js';
-import { LineErrors, copyLine, copyStream, readBulk } from '../http/bulk.js';
+import { LineErrors, copyLine, copyStream, readBulk, type BulkBody } from '../http/bulk.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { invalidInput, notFound, unprocessable } from '../http/problem.js';
 import { newId } from '../ids.js';
 import { regionCodeProblem } from '../rules/regions.js';
-import type { Organization, OrganizationInput } from './schemas.js';
-
-const COLUMNS = 'id, kind, name, region_code, region_codes, external_id, created_at';
-
-export const toOrganization = (r: any): Organization => ({
-  id: r.id, kind: r.kind, name: r.name, regionCode: r.region_code,
-  regionCodes: r.region_codes ?? null, externalId: r.external_id ?? null, createdAt: new Date(r.created_at).toISOString(),
-});
+import { toOrganization, toSuspension } from './mapper.js';
+import type { Organization, OrganizationInput, OrganizationQuery, SuspensionInput } from './schemas.js';
 
 /** Domain checks beyond the JSON schema; returns the messages, keyed by field. */
 export function organizationProblems(o: { kind?: unknown; regionCode?: unknown; regionCodes?: unknown }): { path: string; message: string }[] {
@@ -37,21 +33,21 @@ export async function createOrganization(ctx: AppContext, p: Principal, input: O
   if (problems.length) throw invalidInput('The organization is invalid', problems);
   return ctx.db.transaction(async (tx) => {
     if (input.externalId) {
-      const dup = await tx.query('SELECT 1 FROM organizations WHERE external_id = $1', [input.externalId]);
+      const dup = await tx.orm.select({ id: organizations.id }).from(organizations).where(eq(organizations.externalId, input.externalId));
       if (dup.length) throw unprocessable('validation', 'Duplicate externalId', `externalId ${input.externalId} is taken`, [{ path: '/externalId', message: 'already used' }]);
     }
-    const rows = await tx.query(
-      `INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [newId('org'), input.kind, input.name, input.regionCode, input.kind === 'alliance' ? input.regionCodes : null, input.externalId ?? null,
-        ctx.clock.now()]);
-    const org = toOrganization(rows[0]);
+    const [row] = await tx.orm.insert(organizations).values({
+      id: newId('org'), kind: input.kind, name: input.name, regionCode: input.regionCode,
+      regionCodes: input.kind === 'alliance' ? input.regionCodes : null, externalId: input.externalId ?? null, createdAt: ctx.clock.now(),
+    }).returning();
+    const org = toOrganization(row);
     await appendEvent(tx, PLATFORM_CHAIN, { type: 'organization.created', actor: actorOf(p), at: ctx.clock.now(), data: { id: org.id, kind: org.kind, name: org.name, regionCode: org.regionCode } });
     return org;
   });
 }
 
 const KINDS = new Set(['alliance', 'hospital', 'manufacturer']);
+const BULK_FIELDS = ['kind', 'name', 'regionCode', 'regionCodes', 'externalId'];
 
 /** Parses one bulk record to the staging row, or says why it cannot. */
 function stageOrganization(r: Record<string, unknown>, line: number): string | { error: string } {
@@ -64,20 +60,19 @@ function stageOrganization(r: Record<string, unknown>, line: number): string | {
   if (ext !== null && (ext.length === 0 || ext.length > 100)) return { error: 'externalId must be 1 to 100 characters' };
   const problems = organizationProblems({ kind, regionCode: r.regionCode, regionCodes: codes });
   if (problems.length) return { error: problems.map((x) => `${x.path.slice(1)}: ${x.message}`).join('; ') };
-  for (const k of Object.keys(r)) if (!['kind', 'name', 'regionCode', 'regionCodes', 'externalId'].includes(k)) return { error: `unknown field ${k}` };
   const arr = kind === 'alliance' ? `{${(codes as string[]).join(',')}}` : null;
   return copyLine([line, newId('org'), kind, name, r.regionCode as string, arr, ext]);
 }
 
 /** All-or-nothing: COPY into a staging table, checked and inserted by set-based SQL. */
-export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, body: { stream: Readable; format: 'csv' | 'ndjson' }) {
+export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, body: BulkBody) {
   const errors = new LineErrors();
-  const state = { malformed: false, rows: 0 };
+  const counter = { rows: 0 };
   return ctx.db.transaction(async (tx) => {
     await tx.query(`CREATE TEMP TABLE org_stage (line int, id text, kind text, name text, region_code text,
       region_codes text[], external_id text) ON COMMIT DROP`);
     await tx.copyFrom('COPY org_stage FROM STDIN',
-      copyStream(readBulk(body.stream, body.format), errors, state, (it) => stageOrganization(it.record, it.line)));
+      copyStream(readBulk(body, BULK_FIELDS), errors, counter, (it) => stageOrganization(it.record, it.line)));
     const dups = await tx.query<{ line: number; message: string }>(
       `SELECT s.line, 'externalId ' || s.external_id || ' repeats line ' || f.first AS message
          FROM org_stage s JOIN (SELECT external_id, min(line) AS first FROM org_stage
@@ -88,8 +83,8 @@ export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, bod
          JOIN organizations o ON o.external_id = s.external_id
        ORDER BY 1 LIMIT 100`);
     errors.addAll(dups);
-    if (errors.any) throw errors.problem(state.malformed);
-    if (state.rows === 0) throw invalidInput('The upload has no records');
+    if (errors.any) throw errors.problem();
+    if (counter.rows === 0) throw invalidInput('The upload has no records');
     const ins = await tx.query<{ n: number }>(
       `WITH ins AS (INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id, created_at)
                     SELECT id, kind, name, region_code, region_codes, external_id, $1 FROM org_stage ORDER BY line RETURNING 1)
@@ -99,68 +94,60 @@ export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, bod
   });
 }
 
-export async function listOrganizations(ctx: AppContext, p: Principal, q: { limit?: number; cursor?: string; kind?: string; externalId?: string }) {
+export async function listOrganizations(ctx: AppContext, p: Principal, q: OrganizationQuery) {
   const limit = q.limit ?? 100;
   const after = decodeCursor(q.cursor, 1);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (cond: string, v: unknown) => { params.push(v); where.push(cond.replace('?', `$${params.length}`)); };
-  if (p.role !== 'operator') add('id = ?', p.orgId);
-  if (q.kind) add('kind = ?', q.kind);
-  if (q.externalId) add('external_id = ?', q.externalId);
-  if (after) add('id > ?', after[0]);
-  params.push(limit + 1);
-  const rows = await ctx.db.query(
-    `SELECT ${COLUMNS} FROM organizations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT $${params.length}`, params);
-  return toPage(rows, limit, (r: any) => [r.id], toOrganization);
+  const where: SQL[] = [];
+  if (p.role !== 'operator') where.push(eq(organizations.id, p.orgId!));
+  if (q.kind) where.push(eq(organizations.kind, q.kind));
+  if (q.externalId) where.push(eq(organizations.externalId, q.externalId));
+  if (after) where.push(gt(organizations.id, String(after[0])));
+  const rows = await ctx.db.orm.select().from(organizations).where(and(...where)).orderBy(asc(organizations.id)).limit(limit + 1);
+  return toPage(rows, limit, (r) => [r.id], toOrganization);
 }
 
-export async function getOrganization(ctx: AppContext, p: Principal, id: string): Promise<Organization> {
+/** The organization if the caller may see it (the operator: any; others: themselves), else 404. */
+export async function getOrganization(db: Queryable, p: Principal, id: string): Promise<Organization> {
   if (p.role !== 'operator' && p.orgId !== id) throw notFound('Organization');
-  const rows = await ctx.db.query(`SELECT ${COLUMNS} FROM organizations WHERE id = $1`, [id]);
-  if (!rows.length) throw notFound('Organization');
-  return toOrganization(rows[0]);
+  const [row] = await db.orm.select().from(organizations).where(eq(organizations.id, id));
+  if (!row) throw notFound('Organization');
+  return toOrganization(row);
 }
 
 export async function createToken(ctx: AppContext, p: Principal, orgId: string, name: string) {
-  await getOrganization(ctx, p, orgId);
+  await getOrganization(ctx.db, p, orgId);
   const token = 'jk_' + randomBytes(24).toString('base64url');
   return ctx.db.transaction(async (tx) => {
-    const rows = await tx.query<{ id: string; created_at: Date }>(
-      'INSERT INTO tokens (id, organization_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at',
-      [newId('tok'), orgId, name, hashToken(token), ctx.clock.now()]);
-    await appendEvent(tx, PLATFORM_CHAIN, { type: 'token.created', actor: actorOf(p), at: ctx.clock.now(), data: { id: rows[0].id, organizationId: orgId, name } });
-    return { id: rows[0].id, organizationId: orgId, name, token, createdAt: new Date(rows[0].created_at).toISOString() };
+    const now = ctx.clock.now();
+    const [row] = await tx.orm.insert(tokens).values({ id: newId('tok'), organizationId: orgId, name, tokenHash: hashToken(token), createdAt: now })
+      .returning({ id: tokens.id, createdAt: tokens.createdAt });
+    await appendEvent(tx, PLATFORM_CHAIN, { type: 'token.created', actor: actorOf(p), at: now, data: { id: row.id, organizationId: orgId, name } });
+    return { id: row.id, organizationId: orgId, name, token, createdAt: row.createdAt.toISOString() };
   });
 }
 
 export async function revokeToken(ctx: AppContext, p: Principal, tokenId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const rows = await tx.query<{ organization_id: string; revoked_at: Date | null }>(
-      'SELECT organization_id, revoked_at FROM tokens WHERE id = $1 FOR UPDATE', [tokenId]);
-    if (!rows.length || (p.role !== 'operator' && rows[0].organization_id !== p.orgId)) throw notFound('Token');
-    if (rows[0].revoked_at) return; // revoking twice is a no-op
-    await tx.query('UPDATE tokens SET revoked_at = $2 WHERE id = $1', [tokenId, ctx.clock.now()]);
-    await appendEvent(tx, PLATFORM_CHAIN, { type: 'token.revoked', actor: actorOf(p), at: ctx.clock.now(), data: { id: tokenId, organizationId: rows[0].organization_id } });
+    const [row] = await tx.orm.select({ organizationId: tokens.organizationId, revokedAt: tokens.revokedAt }).from(tokens)
+      .where(eq(tokens.id, tokenId)).for('update');
+    if (!row || (p.role !== 'operator' && row.organizationId !== p.orgId)) throw notFound('Token');
+    if (row.revokedAt) return; // revoking twice is a no-op
+    const now = ctx.clock.now();
+    await tx.orm.update(tokens).set({ revokedAt: now }).where(and(eq(tokens.id, tokenId), isNull(tokens.revokedAt)));
+    await appendEvent(tx, PLATFORM_CHAIN, { type: 'token.revoked', actor: actorOf(p), at: now, data: { id: tokenId, organizationId: row.organizationId } });
   });
 }
 
-export async function createSuspension(ctx: AppContext, p: Principal, orgId: string, input: { from: string; until: string | null; reason: string }) {
-  await getOrganization(ctx, p, orgId);
+export async function createSuspension(ctx: AppContext, p: Principal, orgId: string, input: SuspensionInput) {
+  await getOrganization(ctx.db, p, orgId);
   const from = new Date(input.from);
   const until = input.until === null ? null : new Date(input.until);
   if (until && until <= from) throw invalidInput('until must be after from', [{ path: '/until', message: 'must be after from' }]);
   return ctx.db.transaction(async (tx) => {
-    const rows = await tx.query<any>(
-      `INSERT INTO suspensions (id, organization_id, "from", until, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-       RETURNING id, organization_id, "from", until, reason, created_at`, [newId('sus'), orgId, from, until, input.reason, ctx.clock.now()]);
-    const r = rows[0];
-    const out = {
-      id: r.id, organizationId: r.organization_id, from: new Date(r.from).toISOString(),
-      until: r.until ? new Date(r.until).toISOString() : null, reason: r.reason, createdAt: new Date(r.created_at).toISOString(),
-    };
-    await appendEvent(tx, PLATFORM_CHAIN, { type: 'suspension.created', actor: actorOf(p), at: ctx.clock.now(), data: { id: out.id, organizationId: orgId, from: out.from, until: out.until, reason: out.reason } });
+    const now = ctx.clock.now();
+    const [row] = await tx.orm.insert(suspensions).values({ id: newId('sus'), organizationId: orgId, from, until, reason: input.reason, createdAt: now }).returning();
+    const out = toSuspension(row);
+    await appendEvent(tx, PLATFORM_CHAIN, { type: 'suspension.created', actor: actorOf(p), at: now, data: { id: out.id, organizationId: orgId, from: out.from, until: out.until, reason: out.reason } });
     return out;
   });
 }
-

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { NullableDecimal4, Decimal4 } from '../http/schemas.js';
 
 export const BidOutcome = Type.Object({
@@ -32,3 +32,4 @@ export const Agreement = Type.Object({
   hospitalId: Type.String(), itemCode: Type.String(), manufacturerId: Type.String(), productId: Type.String(),
   demand: Type.Integer(), agreedQuantity: Type.Integer(), unitPrice: Decimal4, comparableUnitPrice: Decimal4,
 });
+export type Results = Static<typeof Results>;

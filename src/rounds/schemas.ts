@@ -1,8 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery } from '../http/pagination.js';
 import { Category, StrengthSchema } from '../catalogue/schemas.js';
 import { Decimal4, DecimalInput } from '../http/schemas.js';
+import { ROUND_STATES } from './lifecycle.js';
 
-export const RoundState = Type.Union(['draft', 'demand', 'bidding', 'opened', 'awarded', 'closed', 'cancelled'].map((s) => Type.Literal(s)));
+export const RoundState = Type.Union(ROUND_STATES.map((s) => Type.Literal(s)));
 export const YearMonth = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' });
 
 export const RulesInput = Type.Object({
@@ -59,3 +61,6 @@ export const Item = Type.Object({
   eligibleQualityTiers: Type.Union([Type.Array(Type.String()), Type.Null()]),
 });
 export type Item = Static<typeof Item>;
+
+export const RoundQuery = Type.Object({ ...PageQuery, state: Type.Optional(RoundState) });
+export type RoundQuery = Static<typeof RoundQuery>;

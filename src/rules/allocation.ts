@@ -75,18 +75,13 @@ export function agreedQuantity(demand: number | bigint, ratio: Dec): number {
 }
 
 /**
- * Round weightedDrop: 1 − Σ(comparable × qty) / Σ(baseline × qty) over all agreements;
+ * Round weightedDrop: 1 − Σ(comparable × qty) / Σ(baseline × qty) over all
+ * agreements, from sums of those products (per winner, as award stores them);
  * null without agreements or with a zero baseline sum.
  */
-export function weightedDrop(
-  agreements: readonly { comparableUnitPrice: Dec; baselineUnitPrice: Dec; agreedQuantity: number | bigint }[],
-): Dec | null {
+export function weightedDrop(sums: readonly { amount: Dec; baselineAmount: Dec }[]): Dec | null {
   let paid = new D(0);
   let base = new D(0);
-  for (const a of agreements) {
-    const q = new D(a.agreedQuantity.toString());
-    paid = paid.plus(a.comparableUnitPrice.times(q));
-    base = base.plus(a.baselineUnitPrice.times(q));
-  }
+  for (const s of sums) { paid = paid.plus(s.amount); base = base.plus(s.baselineAmount); }
   return base.gt(0) ? new D(1).minus(paid.div(base)) : null;
 }

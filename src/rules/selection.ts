@@ -219,7 +219,7 @@ export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], 
 }
 
 /** Round averageDrop: plain mean of priceDrop over items with winners; null when none has. */
-export function roundDrops(items: readonly ItemResult[]): { averageDrop: Dec | null } {
+export function roundDrops(items: readonly Pick<ItemResult, 'outcome' | 'priceDrop'>[]): { averageDrop: Dec | null } {
   const drops = items.filter((i) => i.outcome === 'awarded' && i.priceDrop !== null).map((i) => i.priceDrop!);
   return { averageDrop: mean(drops) };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+import { DEMAND, client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
 
 /** API.md "Demand": POST /v1/rounds/{id}/demand/bulk (CSV header = line 1; NDJSON first record = line 1). */
 
@@ -31,9 +31,9 @@ describe('demand bulk upload', () => {
     c.raw('POST', `/v1/rounds/${r}/demand/bulk`, who, payload, type);
   /** Every demand row of the round, for "nothing was written" checks. */
   const snapshot = (r: string) => t.db.query(
-    'SELECT hospital_id, item_code, quantity, preferred_manufacturer_id FROM demand WHERE round_id = $1 ORDER BY hospital_id, item_code', [r]);
+    `SELECT hospital_id, item_code, quantity, preferred_manufacturer_id FROM ${DEMAND} WHERE round_id = $1 ORDER BY hospital_id, item_code`, [r]);
   const qty = async (r: string, hospital: string, item: string) => (await t.db.query<{ quantity: number; preferred_manufacturer_id: string | null }>(
-    'SELECT quantity, preferred_manufacturer_id FROM demand WHERE round_id = $1 AND hospital_id = $2 AND item_code = $3', [r, hospital, item]))[0];
+    `SELECT quantity, preferred_manufacturer_id FROM ${DEMAND} WHERE round_id = $1 AND hospital_id = $2 AND item_code = $3`, [r, hospital, item]))[0];
 
   beforeAll(async () => {
     t = await testApp();
@@ -56,7 +56,7 @@ describe('demand bulk upload', () => {
     expect(r.body).toEqual({ rows: 2 });
     expect(await qty(round, h.h1.id, 'A1')).toEqual({ quantity: 100, preferred_manufacturer_id: null });
     expect(await qty(round, h.h2.id, 'A1')).toEqual({ quantity: 200, preferred_manufacturer_id: null });
-    expect(await count(t.db, 'demand', 'round_id = $1', [round])).toBe(2);
+    expect(await count(t.db, DEMAND, 'round_id = $1', [round])).toBe(2);
   });
 
   it('takes CSV with hospitalExternalId and a preferred manufacturer from the operator', async () => {
@@ -77,7 +77,7 @@ describe('demand bulk upload', () => {
     expect(r.body).toEqual({ rows: 2 });
     expect(await qty(round, h.h1.id, 'A1')).toEqual({ quantity: 300, preferred_manufacturer_id: null });
     expect(await qty(round, h.h2.id, 'A2')).toEqual({ quantity: 25, preferred_manufacturer_id: m.id });
-    expect(await count(t.db, 'demand', 'round_id = $1', [round])).toBe(4);
+    expect(await count(t.db, DEMAND, 'round_id = $1', [round])).toBe(4);
     expect((await c.get(`/v1/rounds/${round}/demand`, a.h)).body.data).toEqual([
       { itemCode: 'A1', hospitals: 2, quantity: 500 },
       { itemCode: 'A2', hospitals: 2, quantity: 35 },
@@ -159,7 +159,7 @@ describe('demand bulk upload', () => {
     const p = expectProblem(await bulk(fresh, a.h,
       `hospitalId,itemCode,quantity\n${h.h1.id},A1,1\n${h.h2.id},A2,2\n${h.h1.id},A1,3\n`), 422, 'validation');
     expect(p.errors).toEqual([{ line: 4, message: expect.stringMatching(/\bline 2\b/) }]);
-    expect(await count(t.db, 'demand', 'round_id = $1', [fresh])).toBe(0);
+    expect(await count(t.db, DEMAND, 'round_id = $1', [fresh])).toBe(0);
 
     const first = await bulk(fresh, a.h, `hospitalId,itemCode,quantity\n${h.h1.id},A1,10\n${h.h2.id},A2,20\n`);
     expect(first.status, JSON.stringify(first.body)).toBe(200);
@@ -180,7 +180,9 @@ describe('demand bulk upload', () => {
     await t.db.transaction(async (tx) => {
       // Another request's row, not yet committed. On PostgreSQL the upload sees an empty round, inserts, and
       // waits on this key; PGlite has one connection, so there the upload runs after this commits and upserts.
-      await tx.query(`INSERT INTO demand (round_id, item_code, hospital_id, quantity) VALUES ($1, 'A1', $2, 7)`, [fresh, h.h1.id]);
+      await tx.query(`INSERT INTO demand (round_no, item_no, hospital_no, quantity)
+        SELECT r.no, i.no, h.no, 7 FROM rounds r JOIN items i ON i.round_id = r.id AND i.code = 'A1', organizations h
+         WHERE r.id = $1 AND h.id = $2`, [fresh, h.h1.id]);
       upload = bulk(fresh, a.h, `hospitalId,itemCode,quantity\n${h.h1.id},A1,70\n${h.h2.id},A1,80\n`);
       if (t.db.kind !== 'postgres') return;
       for (let i = 0; ; i++) {
@@ -222,17 +224,17 @@ describe('demand bulk upload', () => {
       const big = 'hospitalId,itemCode,quantity\n' + line.repeat(Math.ceil(2000 / line.length));
       expect(big.length).toBeGreaterThan(1000);
       expectProblem(await sc.raw('POST', `/v1/rounds/${id}/demand/bulk`, sa.h, big, CSV), 413);
-      expect(await count(small.db, 'demand')).toBe(0);
+      expect(await count(small.db, DEMAND)).toBe(0);
       const fits = await sc.raw('POST', `/v1/rounds/${id}/demand/bulk`, sa.h, `hospitalId,itemCode,quantity\n${line}`, CSV);
       expect(fits.status, JSON.stringify(fits.body)).toBe(200);
-      expect(await count(small.db, 'demand')).toBe(1);
+      expect(await count(small.db, DEMAND)).toBe(1);
     } finally {
       await small.close();
     }
   });
 
   it('is for the round\'s alliance and the operator, in demand state', async () => {
-    const before = await count(t.db, 'demand');
+    const before = await count(t.db, DEMAND);
     const csv = `hospitalId,itemCode,quantity\n${h.h1.id},A1,1\n`;
     expectProblem(await bulk(round, {}, csv), 401, 'unauthorized');
     for (const who of [h.h1.h, m.h]) expectProblem(await bulk(round, who, csv), 403, 'forbidden');
@@ -245,9 +247,9 @@ describe('demand bulk upload', () => {
     expectProblem(await bulk(round, m.h, '{}', 'application/json'), 403, 'forbidden');
     expectProblem(await bulk(draft, a.h, csv), 409, 'invalid-state');
     expectProblem(await bulk(draft, op, csv), 409, 'invalid-state');
-    expect(await count(t.db, 'demand')).toBe(before);
+    expect(await count(t.db, DEMAND)).toBe(before);
     expect((await c.post(`/v1/rounds/${round}/start-bidding`, a.h)).status).toBe(200);
     expectProblem(await bulk(round, a.h, csv), 409, 'invalid-state');
-    expect(await count(t.db, 'demand')).toBe(before);
+    expect(await count(t.db, DEMAND)).toBe(before);
   });
 });

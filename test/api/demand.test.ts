@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+import { DEMAND, client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
 
 /** API.md "Demand": PUT /v1/rounds/{id}/demand/{itemCode} and GET /v1/rounds/{id}/demand. Bulk is in demand-bulk.test.ts. */
 
@@ -27,10 +27,10 @@ describe('demand API', () => {
     if (state === 'bidding') expect((await c.post(`/v1/rounds/${id}/start-bidding`, a.h)).status).toBe(200);
     return id;
   }
-  const lines = (r: string, where = 'true', params: unknown[] = []) => count(t.db, 'demand', `round_id = $1 AND ${where}`, [r, ...params]);
+  const lines = (r: string, where = 'true', params: unknown[] = []) => count(t.db, DEMAND, `round_id = $1 AND ${where}`, [r, ...params]);
   const stored = async (r: string, hospital: string, item: string) =>
     (await t.db.query<{ quantity: number; preferred_manufacturer_id: string | null }>(
-      'SELECT quantity, preferred_manufacturer_id FROM demand WHERE round_id = $1 AND hospital_id = $2 AND item_code = $3', [r, hospital, item]))[0];
+      `SELECT quantity, preferred_manufacturer_id FROM ${DEMAND} WHERE round_id = $1 AND hospital_id = $2 AND item_code = $3`, [r, hospital, item]))[0];
 
   beforeAll(async () => {
     t = await testApp();
@@ -70,19 +70,19 @@ describe('demand API', () => {
     });
 
     it('answers 404 to a hospital outside the regions, and for an unknown item or round', async () => {
-      const before = await count(t.db, 'demand');
+      const before = await count(t.db, DEMAND);
       expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV20`, h['130200'].h, { quantity: 5 }), 404, 'not-found');
       expectProblem(await c.put(`/v1/rounds/${round}/demand/NOPE`, h['440103'].h, { quantity: 5 }), 404, 'not-found');
       expectProblem(await c.put(`/v1/rounds/rnd_missing/demand/ATV20`, h['440103'].h, { quantity: 5 }), 404, 'not-found');
-      expect(await count(t.db, 'demand')).toBe(before);
+      expect(await count(t.db, DEMAND)).toBe(before);
     });
 
     it('is for hospitals only: 401 and 403', async () => {
-      const before = await count(t.db, 'demand');
+      const before = await count(t.db, DEMAND);
       expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV20`, {}, { quantity: 5 }), 401, 'unauthorized');
       for (const who of [a.h, m.h, op]) expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV20`, who, { quantity: 5 }), 403, 'forbidden');
       expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV20`, b.h, { quantity: 5 }), 404, 'not-found');
-      expect(await count(t.db, 'demand')).toBe(before);
+      expect(await count(t.db, DEMAND)).toBe(before);
     });
 
     it.each([
@@ -90,27 +90,27 @@ describe('demand API', () => {
       ['1e12', { quantity: 1e12 }], ['missing', {}], ['null', { quantity: null }], ['with an unknown field', { quantity: 5, note: 'x' }],
     ])('refuses quantity %s with 400 and writes nothing', async (_name, input) => {
       const before = await stored(round, h['440103'].id, 'ATV20');
-      const n = await count(t.db, 'demand');
+      const n = await count(t.db, DEMAND);
       expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV20`, h['440103'].h, input), 400, 'validation');
       expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV40`, h['440103'].h, input), 400, 'validation');
       expect(await stored(round, h['440103'].id, 'ATV20')).toEqual(before);
-      expect(await count(t.db, 'demand')).toBe(n);
+      expect(await count(t.db, DEMAND)).toBe(n);
     });
 
     it('refuses a body that is not JSON', async () => {
-      const n = await count(t.db, 'demand');
+      const n = await count(t.db, DEMAND);
       expectProblem(await c.raw('PUT', `/v1/rounds/${round}/demand/ATV40`, h['440103'].h, '{"quantity": 5', 'application/json'), 400, 'validation');
       expectProblem(await c.raw('PUT', `/v1/rounds/${round}/demand/ATV40`, h['440103'].h, 'quantity\n5\n', 'text/csv'), 415);
-      expect(await count(t.db, 'demand')).toBe(n);
+      expect(await count(t.db, DEMAND)).toBe(n);
     });
 
     it('refuses a preferred manufacturer that is no manufacturer with 422', async () => {
-      const n = await count(t.db, 'demand');
+      const n = await count(t.db, DEMAND);
       for (const pref of [h['130102'].id, a.id, 'org_nobody']) {
         const p = expectProblem(await c.put(`/v1/rounds/${round}/demand/ATV40`, h['440103'].h, { quantity: 5, preferredManufacturerId: pref }), 422, 'validation');
         expect(p.errors).toContainEqual(expect.objectContaining({ path: '/preferredManufacturerId' }));
       }
-      expect(await count(t.db, 'demand')).toBe(n);
+      expect(await count(t.db, DEMAND)).toBe(n);
       expect(await stored(round, h['440103'].id, 'ATV40')).toBeUndefined();
     });
   });

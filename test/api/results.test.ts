@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, expectProblem, op } from '../helpers.js';
+import { AGREEMENTS, ALLOCATIONS, count, expectProblem, op } from '../helpers.js';
 import { award, bid, item, maker, open, outcomeOf, round, world, type Maker, type World } from './round-fixture.js';
 
 /**
@@ -206,11 +206,11 @@ describe('results and award API', () => {
     expectProblem(await w.c.post(awardRoute, w.hospitals.gz1.h), 403, 'forbidden');
     expectProblem(await w.c.post(awardRoute, m.h), 403, 'forbidden');
     expectProblem(await w.c.post(awardRoute, w.otherAlliance.h), 404, 'not-found');
-    expect(await count(w.t.db, 'agreements', 'round_id = $1', [r.id])).toBe(0);
+    expect(await count(w.t.db, AGREEMENTS, 'round_id = $1', [r.id])).toBe(0);
     const a = await award(w, r);
     expect(a).toMatchObject({ id: r.id, state: 'awarded', contractStart: r.closesAt.slice(0, 7) });
     expectProblem(await w.c.post(awardRoute, w.alliance.h), 409, 'invalid-state');
-    expect(await count(w.t.db, 'agreements', 'round_id = $1', [r.id])).toBe(1);
-    expect(await count(w.t.db, 'allocations', 'round_id = $1', [r.id])).toBe(1);
+    expect(await count(w.t.db, AGREEMENTS, 'round_id = $1', [r.id])).toBe(1);
+    expect(await count(w.t.db, ALLOCATIONS, 'round_id = $1', [r.id])).toBe(1);
   });
 });

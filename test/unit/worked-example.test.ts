@@ -113,10 +113,11 @@ describe('worked example: award', () => {
       { m: 'M1', q: 4_800 },
       { m: 'M4', q: 2_400 },
       { m: 'M3', q: 1_599 },
-    ].map((r) => ({ comparableUnitPrice: price(r.m), baselineUnitPrice: baseline, agreedQuantity: r.q }));
-    // 1 − (12000×0.51 + 4800×0.6 + 2400×0.92 + 1599×0.9/1.7) / (20799 × 2.5)
-    const paid = 12_000 * 0.51 + 4_800 * 0.6 + 2_400 * 0.92 + (1_599 * 0.9) / 1.7;
-    expect(weightedDrop(rows)!.toNumber()).toBeCloseTo(1 - paid / (20_799 * 2.5), 12);
+    ].map((r) => ({ amount: price(r.m).times(r.q), baselineAmount: baseline.times(r.q) }));
+    // 1 − (12000×0.51 + 4800×0.6 + 2400×0.92 + 1599×0.9/1.7) / (20799 × 2.5) = 0.76817…, exactly:
+    const paid = new D('12000').times('0.51').plus(new D(4800).times('0.6')).plus(new D(2400).times('0.92')).plus(new D(1599).times('0.9').div('1.7'));
+    expect(weightedDrop(rows)!.eq(new D(1).minus(paid.div(new D(20_799).times('2.5'))))).toBe(true);
+    expect(fmt4(weightedDrop(rows))).toBe('0.7682');
     expect(weightedDrop([])).toBeNull();
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * Reads of what award fixed: supply units (allocations) and per-hospital
+ * agreements. Agreements are a view over the round's demand (3,000,000 rows
+ * nationally), so each read is shaped to touch only the rows of its page:
+ * a hospital's agreements are a key range of demand; a manufacturer's are
+ * found from its supply units and its preferred-supplier lines, hospital by
+ * hospital in key order, never by walking the round's demand.
+ */
+import type { AppContext, Principal } from '../context.js';
+import type { Queryable } from '../db/client.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { guardAgreements } from '../rounds/lifecycle.js';
+import type { RoundRow } from '../rounds/mapper.js';
+import { phaseOf } from '../rounds/service.js';
+import { unitCodeSql, unitSql } from './units.js';
+
+export interface AllocationQuery { limit?: number; cursor?: string; itemCode?: string }
+export interface AgreementQuery { limit?: number; cursor?: string; hospitalId?: string; itemCode?: string; manufacturerId?: string }
+
+export async function listAllocations(ctx: AppContext, r: RoundRow, q: AllocationQuery) {
+  guardAgreements(phaseOf(r));
+  const limit = q.limit ?? 100;
+  const [afterItem, afterUnit] = decodeCursor(q.cursor, 2) ?? ['', -1];
+  const rows = await ctx.db.query<{ item_code: string; unit: number; region_code: string; manufacturer_id: string; product_id: string }>(
+    `SELECT i.code AS item_code, a.unit, ${unitCodeSql('a.unit', r.rules.regionLevel)} AS region_code, m.id AS manufacturer_id, p.id AS product_id
+       FROM allocations a
+       JOIN items i ON i.round_id = $2 AND i.no = a.item_no
+       JOIN organizations m ON m.no = a.manufacturer_no
+       JOIN products p ON p.no = a.product_no
+      WHERE a.round_no = $1 AND (i.code, a.unit) > ($3::text, $4::int) AND ($5::text IS NULL OR i.code = $5)
+      ORDER BY i.code, a.unit LIMIT $6`,
+    [r.no, r.id, String(afterItem), Number(afterUnit), q.itemCode ?? null, limit + 1]);
+  return toPage(rows, limit, (a) => [a.item_code, a.unit], (a) => ({
+    itemCode: a.item_code, regionCode: a.region_code, manufacturerId: a.manufacturer_id, productId: a.product_id,
+  }));
+}
+
+interface AgreementRow {
+  hospital_no: number; item_no: number; hospital_id: string; item_code: string; manufacturer_id: string; product_id: string;
+  demand: number; agreed_quantity: number; unit_price: string; comparable: string;
+}
+
+/** The columns of an agreement page, from the view `g` (keys resolved to string ids for the page's rows only). */
+const SELECT_AGREEMENT = `
+  SELECT g.hospital_no, g.item_no, h.id AS hospital_id, i.code AS item_code, m.id AS manufacturer_id, pr.id AS product_id,
+         g.demand, g.agreed_quantity, round(g.unit_price, 4)::text AS unit_price, round(g.comparable_unit_price, 4)::text AS comparable
+    FROM page g
+    JOIN organizations h ON h.no = g.hospital_no
+    JOIN items i ON i.round_id = $2 AND i.no = g.item_no
+    JOIN organizations m ON m.no = g.manufacturer_no
+    JOIN products pr ON pr.no = g.product_no
+   ORDER BY g.hospital_no, g.item_no`;
+
+/** Number of an organization by id (null when there is none: the filter then matches nothing). */
+async function noOf(db: Queryable, id: string | undefined | null): Promise<number | null | undefined> {
+  if (id === undefined || id === null) return undefined;
+  const [row] = await db.query<{ no: number }>('SELECT no FROM organizations WHERE id = $1', [id]);
+  return row ? row.no : null;
+}
+
+/**
+ * A manufacturer's agreements after a key: the hospitals of its supply units
+ * (for the items it supplies there) and those that prefer it, in key order.
+ * The hospital table is small (one row per hospital); each candidate probes
+ * demand by its primary key, and the LIMIT stops the walk.
+ */
+const MANUFACTURER_PAGE = (level: 'province' | 'city') => `
+  WITH mine AS (SELECT unit, array_agg(item_no) AS items FROM allocations WHERE round_no = $1 AND manufacturer_no = $3 GROUP BY unit),
+  preferring AS (SELECT DISTINCT hospital_no FROM demand WHERE round_no = $1 AND preferred_no = $3),
+  page AS (
+    SELECT x.* FROM organizations h
+      LEFT JOIN mine ON mine.unit = ${unitSql('h', level)}
+      CROSS JOIN LATERAL (
+        SELECT g.* FROM agreements g
+         WHERE g.round_no = $1 AND g.hospital_no = h.no AND g.manufacturer_no = $3 AND ($5::int IS NULL OR g.item_no = $5)
+      ) x
+     WHERE h.kind = 'hospital' AND (mine.unit IS NOT NULL OR h.no IN (SELECT hospital_no FROM preferring))
+       AND ($4::int IS NULL OR h.no = $4) AND (h.no, x.item_no) > ($6::int, $7::int)
+     ORDER BY h.no, x.item_no LIMIT $8)`;
+
+/** Any other page: a key range of the view, narrowed by the filters. */
+const PAGE = `
+  WITH page AS (
+    SELECT g.* FROM agreements g
+     WHERE g.round_no = $1 AND ($3::int IS NULL OR g.manufacturer_no = $3) AND ($4::int IS NULL OR g.hospital_no = $4)
+       AND ($5::int IS NULL OR g.item_no = $5) AND (g.hospital_no, g.item_no) > ($6::int, $7::int)
+     ORDER BY g.hospital_no, g.item_no LIMIT $8)`;
+
+/** Agreements of a round: hospitals see their own, manufacturers those they supply, the alliance and operator all. */
+export async function listAgreements(ctx: AppContext, p: Principal, r: RoundRow, q: AgreementQuery) {
+  guardAgreements(phaseOf(r));
+  const limit = q.limit ?? 100;
+  const [afterHospital, afterItem] = (decodeCursor(q.cursor, 2) ?? [0, 0]).map(Number);
+  const db = ctx.db;
+  let hospital = await noOf(db, q.hospitalId);
+  let manufacturer = await noOf(db, q.manufacturerId);
+  // Scope: a hospital sees its own agreements, a manufacturer those it supplies (a filter for another matches nothing).
+  if (p.role === 'hospital') hospital = hospital === undefined || hospital === p.no ? p.no : null;
+  if (p.role === 'manufacturer') manufacturer = manufacturer === undefined || manufacturer === p.no ? p.no : null;
+  let item: number | null | undefined;
+  if (q.itemCode !== undefined) {
+    const [row] = await db.query<{ no: number }>('SELECT no FROM items WHERE round_id = $1 AND code = $2', [r.id, q.itemCode]);
+    item = row ? row.no : null;
+  }
+  if (hospital === null || manufacturer === null || item === null) return { data: [], nextCursor: null };
+  const byManufacturer = manufacturer !== undefined && hospital === undefined;
+  const rows = await db.query<AgreementRow>((byManufacturer ? MANUFACTURER_PAGE(r.rules.regionLevel) : PAGE) + SELECT_AGREEMENT,
+    [r.no, r.id, manufacturer ?? null, hospital ?? null, item ?? null, afterHospital, afterItem, limit + 1]);
+  return toPage(rows, limit, (a) => [a.hospital_no, a.item_no], (a) => ({
+    hospitalId: a.hospital_id, itemCode: a.item_code, manufacturerId: a.manufacturer_id, productId: a.product_id,
+    demand: a.demand, agreedQuantity: a.agreed_quantity, unitPrice: a.unit_price, comparableUnitPrice: a.comparable,
+  }));
+}

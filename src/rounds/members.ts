@@ -1,0 +1,35 @@
+import type { Queryable } from '../db/client.js';
+
+/** A hospital as bulk uploads name it: by id or external id, with its number and whether it belongs to the round. */
+export interface HospitalRef { no: number; id: string; inRound: boolean }
+
+/** Every hospital of the platform by id and external id, marked in or out of the round's regions (one small read per upload). */
+export async function hospitalIndex(db: Queryable, regionCodes: readonly string[]) {
+  const rows = await db.query<{ no: number; id: string; external_id: string | null; in_round: boolean }>(
+    `SELECT h.no, h.id, h.external_id, ${inRegionsSql('h', '$1')} AS in_round FROM organizations h WHERE h.kind = 'hospital'`, [regionCodes]);
+  const byId = new Map<string, HospitalRef>();
+  const byExternalId = new Map<string, HospitalRef>();
+  for (const r of rows) {
+    const ref = { no: r.no, id: r.id, inRound: r.in_round };
+    byId.set(r.id, ref);
+    if (r.external_id !== null) byExternalId.set(r.external_id, ref);
+  }
+  return { byId, byExternalId };
+}
+export type HospitalIndex = Awaited<ReturnType<typeof hospitalIndex>>;
+
+/** Every manufacturer's number by id. */
+export async function manufacturerIndex(db: Queryable): Promise<Map<string, number>> {
+  const rows = await db.query<{ no: number; id: string }>(`SELECT no, id FROM organizations WHERE kind = 'manufacturer'`);
+  return new Map(rows.map((r) => [r.id, r.no]));
+}
+
+/** The round's items' numbers by code. */
+export async function itemIndex(db: Queryable, roundId: string): Promise<Map<string, number>> {
+  const rows = await db.query<{ no: number; code: string }>('SELECT no, code FROM items WHERE round_id = $1', [roundId]);
+  return new Map(rows.map((r) => [r.code, r.no]));
+}
+
+/** SQL: is the organization `h` under one of the regions in parameter `regionsParam` (a text[])? */
+export const inRegionsSql = (h: string, regionsParam: string) =>
+  `EXISTS (SELECT 1 FROM unnest(${regionsParam}::text[]) rc WHERE starts_with(${h}.region_code, regexp_replace(rc, '(00)+$', '')))`;
