@@ -12,7 +12,7 @@ app.get('/health', async () => ({ ok: true }));
 app.put('/bare/:itemCode', async (req) => {
   const body = req.body as { productId: string; packagePrice: string };
   const [row] = await sql`INSERT INTO bare_bids (item_code, manufacturer, product_id, package_price, at)
-    VALUES (${(req.params as any).itemCode}, ${String(req.headers.authorization)}, ${body.productId}, ${body.packagePrice}, now()) RETURNING id`;
+    VALUES (${(req.params as { itemCode: string }).itemCode}, ${String(req.headers.authorization)}, ${body.productId}, ${body.packagePrice}, now()) RETURNING id`;
   return { id: row.id };
 });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -1,12 +1,25 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 
 export const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DIR = '.bench';
+
+/** One part of docs/benchmarks.md: its text and the issue targets it checks. */
+export interface Section { title: string; body: string; targets: Target[] }
+export interface Target { target: string; measured: string; met: boolean }
 
 export function psql(db: string, sql: string): string {
   const u = new URL(PG_ADMIN);
   return execFileSync('psql', ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', '-d', db, '-qAtc', sql], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** Runs a psql meta-command (\copy) and returns its wall time in ms. */
+export function psqlTimed(db: string, command: string): number {
+  const u = new URL(PG_ADMIN);
+  const t0 = Date.now();
+  execFileSync('psql', ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', '-d', db, '-qc', command]);
+  return Date.now() - t0;
 }
 
 export function freshDatabase(name: string): string {
@@ -32,7 +45,7 @@ export function rssPeak(pid: number) {
 
 export interface Server { proc: ChildProcess; url: string; stop(): Promise<void> }
 
-/** Starts a TypeScript entry point as its own process (one process: node --import tsx) and waits for /health. */
+/** Starts a TypeScript entry point as its own process (one process: node --import tsx) and waits for `healthPath`. */
 export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health'): Promise<Server> {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
   const proc = spawn(process.execPath, [...prof, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -40,18 +53,23 @@ export async function startServer(entry: string, env: Record<string, string>, he
   process.on('exit', () => proc.kill('SIGKILL'));
   proc.once('exit', (code) => { if (code && code !== 0) console.error(`${entry} exited with ${code}`); });
   const url = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     try { if ((await fetch(url + healthPath)).ok) break; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     proc, url,
-    stop: () => new Promise<void>((resolve) => { proc.once('exit', () => resolve()); proc.kill('SIGTERM'); }),
+    stop: () => new Promise<void>((resolve) => {
+      if (proc.exitCode !== null) return resolve();
+      proc.once('exit', () => resolve()); proc.kill('SIGTERM');
+    }),
   };
 }
 
-export function apiClient(url: string, token: string) {
-  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+export type ApiClient = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<any>;
+
+export function apiClient(url: string, token: string): ApiClient {
+  return async (method, path, body, headers = {}) => {
     const res = await fetch(url + path, {
       method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -63,7 +81,37 @@ export function apiClient(url: string, token: string) {
   };
 }
 
+/** Streams a file as a bulk body; returns the parsed answer and the wall time. */
+export async function upload(url: string, method: string, path: string, token: string, file: string, type: string) {
+  const t0 = Date.now();
+  const res = await fetch(url + path, {
+    method, headers: { authorization: `Bearer ${token}`, 'content-type': type },
+    body: createReadStream(file) as unknown as BodyInit, duplex: 'half',
+  } as RequestInit & { duplex: 'half' });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 1000)}`);
+  return { body: JSON.parse(text), ms: Date.now() - t0 };
+}
+
+/** Wall time of an async step, in ms. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+/** Median wall time of `runs` calls, in ms. */
+export async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push((await timed(fn)).ms);
+  return median(times);
+}
+
+export const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 export const seconds = (ms: number) => (ms / 1000).toFixed(2);
+export const fmtInt = (n: number) => Math.round(n).toLocaleString('en');
+/** Size of a relation with its indexes, in MB. */
+export const relationMB = (db: string, rel: string) => Number(psql(db, `SELECT pg_total_relation_size('${rel}')`).trim()) / 1e6;
 
 /** All provinces of GB/T 2260 (mainland). */
 export const PROVINCES = ['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65'];

@@ -14,8 +14,9 @@ export function toProblem(err: FastifyError | Error): Problem {
   if (e.validation) {
     const where = e.validationContext && e.validationContext !== 'body' ? `${e.validationContext}: ` : '';
     return validation(`The request ${e.validationContext ?? 'body'} is invalid`, e.validation.map((v) => {
-      const missing = (v.params as any)?.missingProperty;
-      const extra = (v.params as any)?.additionalProperty;
+      const params = v.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+      const missing = params?.missingProperty;
+      const extra = params?.additionalProperty;
       const path = v.instancePath + (missing ? `/${missing}` : '') + (extra ? `/${extra}` : '');
       return { path: path || '/', message: where + (extra ? `unknown field ${extra}` : v.message ?? 'invalid') };
     }));
@@ -38,7 +39,7 @@ export function toProblem(err: FastifyError | Error): Problem {
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const p = toProblem(err);
-    if (p.status >= 500) req.log.error({ err: { message: err.message, code: (err as any).code, stack: err.stack } }, 'request failed');
+    if (p.status >= 500) req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
     return sendProblem(reply, p);
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, notFound(`Route ${req.method} ${req.url.split('?')[0]}`)));

@@ -77,4 +77,5 @@ export function idempotencyHooks(ctx: AppContext) {
 }
 
 export const isStream = (body: unknown): body is NodeJS.ReadableStream =>
-  !!body && typeof (body as any).pipe === 'function' && typeof (body as any).on === 'function';
+  typeof body === 'object' && body !== null && typeof (body as { pipe?: unknown }).pipe === 'function'
+  && typeof (body as { on?: unknown }).on === 'function';

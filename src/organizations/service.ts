@@ -89,6 +89,7 @@ export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, bod
       `WITH ins AS (INSERT INTO organizations (id, kind, name, region_code, region_codes, external_id, created_at)
                     SELECT id, kind, name, region_code, region_codes, external_id, $1 FROM org_stage ORDER BY line RETURNING 1)
        SELECT count(*)::int AS n FROM ins`, [ctx.clock.now()]);
+    await tx.query('ANALYZE organizations');
     await appendEvent(tx, PLATFORM_CHAIN, { type: 'organizations.bulk_created', actor: actorOf(p), at: ctx.clock.now(), data: { created: ins[0].n } });
     return { created: ins[0].n };
   });

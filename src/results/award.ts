@@ -78,6 +78,9 @@ async function freeze(tx: Queryable, r: RoundRow, allocations: Allocation[]): Pr
        JOIN organizations m ON m.id = b.manufacturer_id
        JOIN products p ON p.id = b.product_id
       WHERE b.round_id = $2 AND b.winner`, [r.no, r.id]);
+  // Fresh statistics for the small tables every agreement read joins (autovacuum may be off, or late).
+  await tx.query('ANALYZE allocations');
+  await tx.query('ANALYZE award_winners');
 }
 
 /**
