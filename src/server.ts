@@ -31,8 +31,10 @@ const shutdown = async () => {
   await db.close();
   process.exit(0);
 };
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+// A failed shutdown is logged and exits non-zero instead of leaving an unhandled rejection.
+const stop = () => { shutdown().catch((err: Error) => { app.log.error({ err: err.message }, 'shutdown failed'); process.exit(1); }); };
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
 
 await app.listen({ port: config.port, host: config.host });
 app.log.info(`jicai on http://${config.host}:${config.port} (${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir})`);

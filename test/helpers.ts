@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
@@ -12,9 +14,17 @@ import type { AppContext } from '../src/context.js';
 import { createDb, type Db } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { inProcessDispatcher, redisDispatcher } from '../src/http/health.js';
+import type { Page } from '../src/http/pagination.js';
+import type { BidAccepted, BidInput, BidView } from '../src/bids/schemas.js';
+import type { Product, ProductInput } from '../src/catalogue/schemas.js';
+import type { DemandAggregate, DemandInput, DemandLine } from '../src/demand/schemas.js';
+import type { Organization, OrganizationInput, Suspension, SuspensionInput, TokenCreated, TokenInput } from '../src/organizations/schemas.js';
+import type { Agreement, Allocation, Preference, PreferenceInput, Results } from '../src/results/schemas.js';
+import type { Item, ItemInput, Round, RoundInput, RoundPatch } from '../src/rounds/schemas.js';
+import type { MonitoringRules, Rules } from '../src/rules/presets.js';
 
 export const MASTER = 'test-master-key-0123456789abcdef';
-export const op = { authorization: `Bearer ${MASTER}` };
+export const op: Record<string, string> = { authorization: `Bearer ${MASTER}` };
 
 export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; close(): Promise<void>; url: string | null }
 
@@ -65,44 +75,138 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Small API client over app.inject for tests. */
+export type H = Record<string, string>;
+/** What every call answers. `body` has the success shape of the route (a 4xx body is read through expectProblem). */
+export interface Res<T = any> { status: number; body: T; headers: OutgoingHttpHeaders }
+
+const call = async (app: FastifyInstance, method: string, url: string, headers: H, payload?: unknown): Promise<Res> => {
+  const res = await app.inject({
+    method: method as InjectOptions['method'], url, headers,
+    ...(payload === undefined ? {} : { payload: payload as InjectOptions['payload'] }),
+  });
+  let body: unknown;
+  try { body = res.body ? JSON.parse(res.body) : undefined; } catch { body = res.body; }
+  return { status: res.statusCode, body, headers: res.headers };
+};
+
+/** Small API client over app.inject for tests: bodies and answers untyped (see `api` for the typed one). */
 export function client(app: FastifyInstance) {
-  const call = async (method: string, url: string, headers: Record<string, string>, payload?: unknown, extra: Record<string, string> = {}) => {
-    const res = await app.inject({
-      method: method as any, url, headers: { ...headers, ...extra },
-      ...(payload === undefined ? {} : typeof payload === 'string' ? { payload } : { payload: payload as any }),
-    });
-    let body: any = undefined;
-    try { body = res.body ? JSON.parse(res.body) : undefined; } catch { body = res.body; }
-    return { status: res.statusCode, body, headers: res.headers };
-  };
   return {
-    get: (url: string, h: Record<string, string>) => call('GET', url, h),
-    post: (url: string, h: Record<string, string>, body?: unknown, extra?: Record<string, string>) => call('POST', url, h, body, extra),
-    put: (url: string, h: Record<string, string>, body?: unknown) => call('PUT', url, h, body),
-    patch: (url: string, h: Record<string, string>, body?: unknown) => call('PATCH', url, h, body),
-    del: (url: string, h: Record<string, string>) => call('DELETE', url, h),
-    raw: (method: string, url: string, h: Record<string, string>, payload: string, contentType: string) =>
-      call(method, url, { ...h, 'content-type': contentType }, payload),
+    get: (url: string, h: H) => call(app, 'GET', url, h),
+    post: (url: string, h: H, body?: unknown, extra: H = {}) => call(app, 'POST', url, { ...h, ...extra }, body),
+    put: (url: string, h: H, body?: unknown) => call(app, 'PUT', url, h, body),
+    patch: (url: string, h: H, body?: unknown) => call(app, 'PATCH', url, h, body),
+    del: (url: string, h: H) => call(app, 'DELETE', url, h),
+    raw: (method: string, url: string, h: H, payload: string, contentType: string) =>
+      call(app, method, url, { ...h, 'content-type': contentType }, payload),
   };
 }
 export type Client = ReturnType<typeof client>;
 
+// ---- The typed client: request bodies from the schemas' Static types, answers from the response schemas. ----
+
+declare const invalidBody: unique symbol;
+/** A body sent on purpose against its schema (bad-input tests); `invalid(x)` makes one. */
+export type Invalid = { readonly [invalidBody]: true };
+export const invalid = (body: unknown): Invalid => body as Invalid;
+
+/** The rules of a round as a client sends them: a preset and overrides of whole fields (monitoring field by field). */
+export type RulesBody = RoundInput['rules'] & Partial<Omit<Rules, 'preset' | 'monitoring'>> & { monitoring?: Partial<MonitoringRules> };
+export type RoundBody = Omit<RoundInput, 'rules'> & { rules: RulesBody };
+export type RoundPatchBody = Omit<RoundPatch, 'rules'> & { rules?: RulesBody };
+/** A round as answered, its rules resolved. */
+export type RoundView = Omit<Round, 'rules'> & { rules: Rules };
+export type BidBody = Static<typeof BidInput>;
+export interface AuditEvent { seq: number; type: string; at: string; actor: string; data: any; prevHash: string; hash: string }
+export interface ProblemBody {
+  type: string; title: string; status: number; detail: string;
+  errors: { path?: string; line?: number; message: string }[];
+}
+
+interface Route<B, T> { body: B; reply: T }
+/** A route the table does not name: any body, any answer. */
+type Loose = Route<unknown, any>;
+type NoBody<T> = Route<undefined, T>;
+type Path<U extends string> = U extends `${infer P}?${string}` ? P : U;
+/** T when every segment is one path segment (ids and item codes hold no slash), else Loose. */
+type Seg<S extends string, T> = S extends `${string}/${string}` ? Loose : T;
+type Seg2<A extends string, B extends string, T> = Seg<A, Seg<B, T>>;
+type RoundAction = 'publish' | 'start-bidding' | 'award' | 'close' | 'cancel';
+
+type PostRoute<P extends string> =
+  P extends '/v1/organizations' ? Route<OrganizationInput, Organization>
+  : P extends `/v1/organizations/${infer I}/tokens` ? Seg<I, Route<Static<typeof TokenInput>, Static<typeof TokenCreated>>>
+  : P extends `/v1/organizations/${infer I}/suspensions` ? Seg<I, Route<SuspensionInput, Static<typeof Suspension>>>
+  : P extends '/v1/products' ? Route<ProductInput, Product>
+  : P extends `/v1/products/${infer I}/verify` ? Seg<I, NoBody<Product>>
+  : P extends '/v1/rounds' ? Route<RoundBody, RoundView>
+  : P extends `/v1/rounds/${infer I}/items` ? Seg<I, Route<ItemInput, Item>>
+  : P extends `/v1/rounds/${infer I}/open` ? Seg<I, NoBody<Results>>
+  : P extends `/v1/rounds/${infer I}/${RoundAction}` ? Seg<I, NoBody<RoundView>>
+  : Loose;
+type PutRoute<P extends string> =
+  P extends `/v1/rounds/${infer I}/demand/${infer C}` ? Seg2<I, C, Route<DemandInput, Static<typeof DemandLine>>>
+  : P extends `/v1/rounds/${infer I}/bids/${infer C}` ? Seg2<I, C, Route<BidBody, Static<typeof BidAccepted>>>
+  : P extends `/v1/rounds/${infer I}/region-preferences/${infer C}` ? Seg2<I, C, Route<Static<typeof PreferenceInput>, Static<typeof Preference>>>
+  : Loose;
+type PatchRoute<P extends string> = P extends `/v1/rounds/${infer I}` ? Seg<I, Route<RoundPatchBody, RoundView>> : Loose;
+type GetReply<P extends string> =
+  P extends '/v1/organizations' ? Page<Organization>
+  : P extends `/v1/organizations/${infer I}` ? Seg<I, Organization>
+  : P extends '/v1/products' ? Page<Product>
+  : P extends `/v1/products/${infer I}` ? Seg<I, Product>
+  : P extends '/v1/rounds' ? Page<RoundView>
+  : P extends `/v1/rounds/${infer I}/items` ? Seg<I, Page<Item>>
+  : P extends `/v1/rounds/${infer I}/demand` ? Seg<I, Page<Static<typeof DemandLine> | Static<typeof DemandAggregate>>>
+  : P extends `/v1/rounds/${infer I}/bids` ? Seg<I, Page<Static<typeof BidView>>>
+  : P extends `/v1/rounds/${infer I}/results` ? Seg<I, Results>
+  : P extends `/v1/rounds/${infer I}/allocations` ? Seg<I, Page<Static<typeof Allocation>>>
+  : P extends `/v1/rounds/${infer I}/agreements` ? Seg<I, Page<Static<typeof Agreement>>>
+  : P extends `/v1/rounds/${infer I}/audit` ? Seg<I, Page<AuditEvent>>
+  : P extends `/v1/rounds/${infer I}` ? Seg<I, RoundView>
+  : any;
+/** Loose routes take any body (or none); routes without a body take none; the others their schema's type, or `invalid(...)`. */
+type Args<R> = R extends { body: infer B }
+  ? unknown extends B ? [body?: unknown, extra?: H] : [B] extends [undefined] ? [body?: undefined, extra?: H] : [body: B | Invalid, extra?: H]
+  : never;
+type Reply<R> = R extends { reply: infer T } ? T : never;
+
+/** The typed client: `api.post('/v1/rounds', h, body)` checks `body` against RoundInput and types the answer as a round. */
+export function api(app: FastifyInstance) {
+  const loose = client(app);
+  return {
+    loose,
+    get: <U extends string>(url: U, h: H): Promise<Res<GetReply<Path<U>>>> => loose.get(url, h),
+    post: <U extends string>(url: U, h: H, ...[body, extra]: Args<PostRoute<Path<U>>>): Promise<Res<Reply<PostRoute<Path<U>>>>> =>
+      loose.post(url, h, body, extra),
+    put: <U extends string>(url: U, h: H, ...[body]: Args<PutRoute<Path<U>>>): Promise<Res<Reply<PutRoute<Path<U>>>>> => loose.put(url, h, body),
+    patch: <U extends string>(url: U, h: H, ...[body]: Args<PatchRoute<Path<U>>>): Promise<Res<Reply<PatchRoute<Path<U>>>>> =>
+      loose.patch(url, h, body),
+    /** 204 without a body on success. */
+    del: (url: string, h: H): Promise<Res<undefined>> => loose.del(url, h),
+    raw: loose.raw,
+  };
+}
+export type Api = ReturnType<typeof api>;
+
 /** Creates an organization and a token for it. */
-export async function org(c: Client, input: Record<string, unknown>): Promise<{ id: string; h: Record<string, string> }> {
-  const o = await c.post('/v1/organizations', op, input);
+export async function org(c: Client | Api, input: OrganizationInput): Promise<{ id: string; h: H }> {
+  const post = 'loose' in c ? c.loose.post : c.post;
+  const o = await post('/v1/organizations', op, input);
   if (o.status !== 201) throw new Error(`org: ${o.status} ${JSON.stringify(o.body)}`);
-  const t = await c.post(`/v1/organizations/${o.body.id}/tokens`, op, { name: 'test' });
+  const t = await post(`/v1/organizations/${o.body.id}/tokens`, op, { name: 'test' });
   if (t.status !== 201) throw new Error(`token: ${t.status} ${JSON.stringify(t.body)}`);
   return { id: o.body.id, h: bearer(t.body.token) };
 }
 
-export function expectProblem(res: { status: number; body: any; headers: any }, status: number, slug?: string) {
+/** Asserts a problem+json answer with this status (and slug); returns its body. */
+export function expectProblem(res: { status: number; body: unknown; headers: OutgoingHttpHeaders }, status: number, slug?: string): ProblemBody {
+  const body = res.body as ProblemBody | undefined;
   if (res.status !== status || !String(res.headers['content-type']).startsWith('application/problem+json')
-      || (slug && !String(res.body?.type).endsWith(`/${slug}`))) {
+      || (slug && !String(body?.type).endsWith(`/${slug}`))) {
     throw new Error(`expected problem ${status} ${slug ?? ''}, got ${res.status} ${res.headers['content-type']} ${JSON.stringify(res.body)}`);
   }
-  return res.body;
+  return body as ProblemBody;
 }
 
 /** Rows of a table, for "nothing was written" checks. */

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
-import { client, count, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+import type { ItemInput } from '../../src/rounds/schemas.js';
+import type { Results } from '../../src/results/schemas.js';
+import { api, client, count, op, org, testApp, type Api, type Client, type RulesBody, type TestApp } from '../helpers.js';
 
 /** Shared set-up for the bid, audit and result API tests: one app, rounds built on demand. */
 export type H = Record<string, string>;
@@ -7,6 +9,8 @@ export interface Party { id: string; h: H }
 export interface Maker extends Party { products: string[] }
 export interface World {
   t: TestApp; c: Client;
+  /** The same app through the typed client. */
+  api: Api;
   alliance: Party; otherAlliance: Party;
   /** gz1 440103, gz2 440304 (Guangdong, two cities), nj 320102, bj 110105; sc 510104 lies outside the alliance. */
   hospitals: Record<'gz1' | 'gz2' | 'nj' | 'bj' | 'sc', Party>;
@@ -16,13 +20,14 @@ export interface Round { id: string; opensAt: string; closesAt: string }
 export async function world(): Promise<World> {
   const t = await testApp();
   const c = client(t.app);
+  const a = api(t.app);
   const alliance = await org(c, { kind: 'alliance', name: '联盟', regionCode: '440000', regionCodes: ['440000', '320000', '110000'] });
   const otherAlliance = await org(c, { kind: 'alliance', name: '四川联盟', regionCode: '510000', regionCodes: ['510000'] });
   const hospitals = {} as World['hospitals'];
   for (const [k, region] of [['gz1', '440103'], ['gz2', '440304'], ['nj', '320102'], ['bj', '110105'], ['sc', '510104']] as const) {
     hospitals[k] = await org(c, { kind: 'hospital', name: k, regionCode: region });
   }
-  return { t, c, alliance, otherAlliance, hospitals };
+  return { t, c, api: a, alliance, otherAlliance, hospitals };
 }
 
 export interface ProductSpec { mg?: string; unit?: string; pack?: number; tier?: string; genericName?: string; dosageForm?: string; verify?: boolean }
@@ -34,7 +39,7 @@ export async function maker(w: World, specs: ProductSpec[] = [{}]): Promise<Make
   const o = await org(w.c, { kind: 'manufacturer', name: `M${n}`, regionCode: '310000' });
   const products: string[] = [];
   for (const [i, s] of specs.entries()) {
-    const p = await w.c.post('/v1/products', o.h, {
+    const p = await w.api.post('/v1/products', o.h, {
       genericName: s.genericName ?? 'atorvastatin calcium', dosageForm: s.dosageForm ?? 'tablet', category: 'drug',
       strength: { value: s.mg ?? '20', unit: s.unit ?? 'mg' }, packSize: s.pack ?? 10,
       approvalNumber: `国药准字H${n}-${i}`, qualityTier: s.tier ?? 'consistency_passed',
@@ -47,14 +52,14 @@ export async function maker(w: World, specs: ProductSpec[] = [{}]): Promise<Make
 }
 
 /** The worked example's item ATV20: 20 mg, r 1.7, maxUnitPrice 3.0000, baseline 2.5000. */
-export const item = (code = 'ATV20', extra: Record<string, unknown> = {}) => ({
+export const item = (code = 'ATV20', extra: Partial<ItemInput> = {}): ItemInput => ({
   code, genericName: 'atorvastatin calcium', dosageForm: 'tablet', category: 'drug', unit: 'tablet',
   referenceStrength: { value: '20', unit: 'mg' }, strengthPriceRatio: '1.7', maxUnitPrice: '3.0000', baselineUnitPrice: '2.5000', ...extra,
 });
 
 export interface RoundSpec {
-  rules?: Record<string, unknown>;
-  items?: Record<string, unknown>[];
+  rules?: RulesBody;
+  items?: ItemInput[];
   /** [hospital, itemCode, quantity, preferred manufacturer id?] */
   demand?: [keyof World['hospitals'], string, number, string?][];
   /** The state to leave the round in; 'bidding' also moves the clock into the bid window. */
@@ -66,7 +71,7 @@ export interface RoundSpec {
  * days after it, so every test can build its own round on the shared clock.
  */
 export async function round(w: World, spec: RoundSpec = {}): Promise<Round> {
-  const { c, alliance } = w;
+  const { api: c, alliance } = w;
   const now = w.t.clock.now().getTime();
   const opensAt = new Date(now + 86_400_000).toISOString();
   const closesAt = new Date(now + 10 * 86_400_000).toISOString();
@@ -93,28 +98,28 @@ export async function round(w: World, spec: RoundSpec = {}): Promise<Round> {
 
 /** A bid that must be accepted; returns the PUT's body. */
 export async function bid(w: World, m: Maker, r: Round, itemCode: string, packagePrice: string, product = m.products[0]) {
-  const res = await w.c.put(`/v1/rounds/${r.id}/bids/${itemCode}`, m.h, { productId: product, packagePrice });
+  const res = await w.api.put(`/v1/rounds/${r.id}/bids/${itemCode}`, m.h, { productId: product, packagePrice });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }
 
 /** Moves the clock to bidClosesAt and opens the round; returns the results. */
-export async function open(w: World, r: Round) {
+export async function open(w: World, r: Round): Promise<Results> {
   w.t.clock.set(r.closesAt);
-  const res = await w.c.post(`/v1/rounds/${r.id}/open`, w.alliance.h);
+  const res = await w.api.post(`/v1/rounds/${r.id}/open`, w.alliance.h);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }
 
 export async function award(w: World, r: Round) {
-  const res = await w.c.post(`/v1/rounds/${r.id}/award`, w.alliance.h);
+  const res = await w.api.post(`/v1/rounds/${r.id}/award`, w.alliance.h);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }
 
 /** The bid outcome of one manufacturer in a results body. */
-export const outcomeOf = (results: any, itemCode: string, manufacturerId: string) =>
-  results.items.find((i: any) => i.itemCode === itemCode)?.bids.find((b: any) => b.manufacturerId === manufacturerId);
+export const outcomeOf = (results: Results, itemCode: string, manufacturerId: string) =>
+  results.items.find((i) => i.itemCode === itemCode)?.bids.find((b) => b.manufacturerId === manufacturerId);
 
 /**
  * Audit events of a chain matching `where` (e.g. "type LIKE 'bid.%'"), linked or
