@@ -222,7 +222,8 @@ export async function count(db: Db, table: string, where = 'true', params: unkno
 export const DEMAND = `(SELECT r.id AS round_id, h.id AS hospital_id, i.code AS item_code, d.quantity, m.id AS preferred_manufacturer_id
   FROM demand d JOIN rounds r ON r.no = d.round_no JOIN organizations h ON h.no = d.hospital_no
   JOIN items i ON i.round_id = r.id AND i.no = d.item_no LEFT JOIN organizations m ON m.no = d.preferred_no) demand`;
-export const AGREEMENTS = `(SELECT r.id AS round_id, h.id AS hospital_id, i.code AS item_code, m.id AS manufacturer_id, g.agreed_quantity
+export const AGREEMENTS = `(SELECT r.id AS round_id, h.id AS hospital_id, i.code AS item_code, m.id AS manufacturer_id, g.agreed_quantity,
+    g.demand, g.comparable_unit_price::text AS comparable_unit_price
   FROM agreements g JOIN rounds r ON r.no = g.round_no JOIN organizations h ON h.no = g.hospital_no
   JOIN items i ON i.round_id = r.id AND i.no = g.item_no JOIN organizations m ON m.no = g.manufacturer_no) agreements`;
 export const ALLOCATIONS = `(SELECT r.id AS round_id, i.code AS item_code, a.unit FROM allocations a JOIN rounds r ON r.no = a.round_no
