@@ -12,20 +12,21 @@ export interface World {
   /** The same app through the typed client. */
   api: Api;
   alliance: Party; otherAlliance: Party;
-  /** gz1 440103, gz2 440304 (Guangdong, two cities), nj 320102, bj 110105; sc 510104 lies outside the alliance. */
+  /** gz1 440103, gz2 440304 (Guangdong, two cities), nj 320102, bj 110105; sc 510104 lies outside the alliance. externalId EXT-<key>. */
   hospitals: Record<'gz1' | 'gz2' | 'nj' | 'bj' | 'sc', Party>;
 }
 export interface Round { id: string; opensAt: string; closesAt: string }
 
-export async function world(): Promise<World> {
-  const t = await testApp();
+/** Options as for testApp (e.g. a small bulk body limit). */
+export async function world(opts: Parameters<typeof testApp>[0] = {}): Promise<World> {
+  const t = await testApp(opts);
   const c = client(t.app);
   const a = api(t.app);
   const alliance = await org(c, { kind: 'alliance', name: '联盟', regionCode: '440000', regionCodes: ['440000', '320000', '110000'] });
   const otherAlliance = await org(c, { kind: 'alliance', name: '四川联盟', regionCode: '510000', regionCodes: ['510000'] });
   const hospitals = {} as World['hospitals'];
   for (const [k, region] of [['gz1', '440103'], ['gz2', '440304'], ['nj', '320102'], ['bj', '110105'], ['sc', '510104']] as const) {
-    hospitals[k] = await org(c, { kind: 'hospital', name: k, regionCode: region });
+    hospitals[k] = await org(c, { kind: 'hospital', name: k, regionCode: region, externalId: `EXT-${k}` });
   }
   return { t, c, api: a, alliance, otherAlliance, hospitals };
 }
