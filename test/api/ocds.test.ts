@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ajvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
-import { bearer, client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+import { bearer, count, expectProblem, op, org, type TestApp } from '../helpers.js';
+import { example, exampleBids, exampleDemand, exampleRound, type Example } from './worked-example.js';
 
 // ajv-draft-04 is CommonJS: its class is the module and also its `default`.
 const Ajv04 = ajvDraft04.default;
@@ -23,12 +24,12 @@ function packageValidator() {
 }
 
 describe('GET /v1/rounds/{id}/ocds', () => {
+  let x: Example;
   let t: TestApp;
-  let c: Client;
-  let alliance: { id: string; h: Record<string, string> };
+  let c: Example['api'];
+  let alliance: Example['alliance'];
   let outsider: { id: string; h: Record<string, string> };
-  const h: Record<string, { id: string; h: Record<string, string> }> = {};
-  const m: Record<string, { id: string; h: Record<string, string>; product: string }> = {};
+  let h: Example['h'], m: Example['m'];
   let roundId: string;
   /** Every stage's export, validated against the OCDS schemas at the end. */
   const stages: Record<string, unknown> = {};
@@ -36,33 +37,11 @@ describe('GET /v1/rounds/{id}/ocds', () => {
   const release = (body: any) => body.releases[0];
 
   beforeAll(async () => {
-    t = await testApp();
-    c = client(t.app);
-    alliance = await org(c, { kind: 'alliance', name: '华南联盟', regionCode: '440000', regionCodes: ['440000', '320000'] });
+    // The worked example's first three manufacturers and hospitals, in an alliance of two provinces.
+    x = await example({ alliance: { name: '华南联盟', regionCodes: ['440000', '320000'] }, hospitals: ['h1', 'h3', 'h2'], makers: ['M1', 'M2', 'M3'] });
+    ({ t, api: c, alliance, h, m } = x);
     outsider = await org(c, { kind: 'hospital', name: '成都医院', regionCode: '510104' });
-    for (const [k, region] of [['h1', '440103'], ['h3', '440304'], ['h2', '320102']]) {
-      h[k] = await org(c, { kind: 'hospital', name: k, regionCode: region });
-    }
-    for (const [k, mg, pack, tier] of [['M1', '20', 28, 'consistency_passed'], ['M2', '10', 14, 'originator'], ['M3', '40', 7, 'reference']] as const) {
-      const o = await org(c, { kind: 'manufacturer', name: `制药${k}`, regionCode: '310000' });
-      const p = await c.post('/v1/products', o.h, {
-        genericName: 'atorvastatin calcium', dosageForm: 'tablet', category: 'drug', strength: { value: mg, unit: 'mg' },
-        packSize: pack, approvalNumber: `国药准字H${k}`, qualityTier: tier,
-      });
-      expect(p.status).toBe(201);
-      expect((await c.post(`/v1/products/${p.body.id}/verify`, alliance.h)).status).toBe(200);
-      m[k] = { ...o, product: p.body.id };
-    }
-    const r = await c.post('/v1/rounds', alliance.h, {
-      name: '阿托伐他汀集采', rules: { preset: 'nvbp' }, bidOpensAt: '2026-03-10T00:00:00Z', bidClosesAt: '2026-03-20T00:00:00Z', contractMonths: 12,
-    });
-    expect(r.status).toBe(201);
-    roundId = r.body.id;
-    const item = await c.post(`/v1/rounds/${roundId}/items`, alliance.h, {
-      code: 'ATV20', genericName: 'atorvastatin calcium', dosageForm: 'tablet', category: 'drug', unit: 'tablet',
-      referenceStrength: { value: '20', unit: 'mg' }, maxUnitPrice: '3.0000', baselineUnitPrice: '2.5000',
-    });
-    expect(item.status).toBe(201);
+    roundId = await exampleRound(x, '阿托伐他汀集采');
   });
   afterAll(async () => { await t?.close(); });
 
@@ -83,9 +62,7 @@ describe('GET /v1/rounds/{id}/ocds', () => {
 
   it('after publish: a tender release with total demand and the price ceiling, and no bidders', async () => {
     expect((await c.post(`/v1/rounds/${roundId}/publish`, alliance.h)).status).toBe(200);
-    for (const [k, q] of [['h1', 10000], ['h3', 5000], ['h2', 6000]] as const) {
-      expect((await c.put(`/v1/rounds/${roundId}/demand/ATV20`, h[k].h, { quantity: q })).status).toBe(200);
-    }
+    await exampleDemand(x, roundId); // h1 10,000, h3 5,000, h2 6,000
     const res = await c.get(url(), m.M1.h);
     expect(res.status).toBe(200);
     const rel = release(res.body);
@@ -112,9 +89,7 @@ describe('GET /v1/rounds/{id}/ocds', () => {
   it('while bidding: sealed bids reveal neither bidders nor their number', async () => {
     expect((await c.post(`/v1/rounds/${roundId}/start-bidding`, alliance.h)).status).toBe(200);
     t.clock.set('2026-03-15T00:00:00Z');
-    for (const [k, price] of [['M1', '16.80'], ['M2', '4.20'], ['M3', '6.30']]) {
-      expect((await c.put(`/v1/rounds/${roundId}/bids/ATV20`, m[k].h, { productId: m[k].product, packagePrice: price })).status).toBe(200);
-    }
+    await exampleBids(x, roundId); // M1 16.80, M2 4.20, M3 6.30
     const res = await c.get(url(), alliance.h);
     expect(res.status).toBe(200);
     const rel = release(res.body);
