@@ -1,31 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+import type { ProductInput } from '../../src/catalogue/schemas.js';
+import { count, expectProblem, invalid, op, type Api, type TestApp } from '../helpers.js';
+import { maker, world, type Party } from './round-fixture.js';
 
-/** API.md "Catalogue": products, their strengths and tiers, verification and listing. */
+/** API.md "Catalogue": products, their strengths and tiers, verification and listing; one describe per route, on the shared world. */
 describe('catalogue', () => {
   let t: TestApp;
-  let c: Client;
-  let alliance: { id: string; h: Record<string, string> };
-  let hospital: { id: string; h: Record<string, string> };
-  let m1: { id: string; h: Record<string, string> };
-  let m2: { id: string; h: Record<string, string> };
+  let c: Api;
+  let alliance: Party, hospital: Party, m1: Party, m2: Party;
 
-  const drug = (over: Record<string, unknown> = {}) => ({
+  const drug = (over: Partial<ProductInput> = {}): ProductInput => ({
     genericName: 'amlodipine besylate', dosageForm: 'tablet', category: 'drug', strength: { value: '5', unit: 'mg' },
     packSize: 28, approvalNumber: '国药准字H20000001', qualityTier: 'consistency_passed', ...over,
   });
-  const stent = (over: Record<string, unknown> = {}) => ({
+  const stent = (over: Partial<ProductInput> = {}): ProductInput => ({
     genericName: 'coronary stent', dosageForm: 'cobalt-chromium', category: 'consumable',
     packSize: 1, approvalNumber: '国械注准20203130001', qualityTier: 'A', ...over,
   });
 
   beforeAll(async () => {
-    t = await testApp();
-    c = client(t.app);
-    alliance = await org(c, { kind: 'alliance', name: 'A', regionCode: '440000', regionCodes: ['440000'] });
-    hospital = await org(c, { kind: 'hospital', name: 'H', regionCode: '440103' });
-    m1 = await org(c, { kind: 'manufacturer', name: 'M1', regionCode: '310000' });
-    m2 = await org(c, { kind: 'manufacturer', name: 'M2', regionCode: '320000' });
+    const w = await world();
+    ({ t, api: c, alliance } = w);
+    hospital = w.hospitals.gz1;
+    // Manufacturers without products: the product counts below are theirs.
+    [m1, m2] = [await maker(w, []), await maker(w, [])];
   });
   afterAll(async () => { await t?.close(); });
 
@@ -87,7 +85,7 @@ describe('catalogue', () => {
       }
       const noStrength = { ...drug() } as Record<string, unknown>;
       delete noStrength.strength;
-      const b = expectProblem(await c.post('/v1/products', m1.h, noStrength), 422, 'validation');
+      const b = expectProblem(await c.post('/v1/products', m1.h, invalid(noStrength)), 422, 'validation');
       expect(b.errors.map((e: any) => e.path)).toEqual(['/strength']);
       const zero = expectProblem(await c.post('/v1/products', m1.h, drug({ strength: { value: '0', unit: 'mg' } })), 422, 'validation');
       expect(zero.errors.map((e: any) => e.path)).toEqual(['/strength/value']);
@@ -109,16 +107,16 @@ describe('catalogue', () => {
     it('refuses malformed bodies with 400, writing nothing', async () => {
       const before = await count(t.db, 'products');
       for (const packSize of [0, 1.5, '10', -1, null]) {
-        const b = expectProblem(await c.post('/v1/products', m1.h, drug({ packSize })), 400, 'validation');
+        const b = expectProblem(await c.post('/v1/products', m1.h, invalid({ ...drug(), packSize })), 400, 'validation');
         expect(b.errors.map((e: any) => e.path)).toContain('/packSize');
       }
       for (const strength of [{ value: 5, unit: 'mg' }, { value: '-1', unit: 'mg' }, { value: '1,5', unit: 'mg' }, { value: '5' }, '5 mg']) {
-        expectProblem(await c.post('/v1/products', m1.h, drug({ strength })), 400, 'validation');
+        expectProblem(await c.post('/v1/products', m1.h, invalid({ ...drug(), strength })), 400, 'validation');
       }
-      expectProblem(await c.post('/v1/products', m1.h, drug({ category: 'device' })), 400, 'validation');
+      expectProblem(await c.post('/v1/products', m1.h, invalid({ ...drug(), category: 'device' })), 400, 'validation');
       expectProblem(await c.post('/v1/products', m1.h, drug({ genericName: '' })), 400, 'validation');
-      expectProblem(await c.post('/v1/products', m1.h, drug({ price: '1.00' })), 400, 'validation');
-      const missing = expectProblem(await c.post('/v1/products', m1.h, { category: 'drug' }), 400, 'validation');
+      expectProblem(await c.post('/v1/products', m1.h, invalid({ ...drug(), price: '1.00' })), 400, 'validation');
+      const missing = expectProblem(await c.post('/v1/products', m1.h, invalid({ category: 'drug' })), 400, 'validation');
       expect(missing.errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['/genericName', '/dosageForm', '/packSize', '/approvalNumber', '/qualityTier']));
       expectProblem(await c.raw('POST', '/v1/products', m1.h, '{"genericName":', 'application/json'), 400, 'validation');
       expectProblem(await c.raw('POST', '/v1/products', m1.h, 'genericName\nx\n', 'text/csv'), 415, 'unsupported-media-type');
@@ -206,13 +204,28 @@ describe('catalogue', () => {
       expect(new Set(seen).size).toBe(total);
       const filtered = await c.get(`/v1/products?manufacturerId=${m2.id}&genericName=losartan%20potassium&limit=2`, op);
       expect(filtered.body.data).toHaveLength(2);
-      const next = await c.get(`/v1/products?manufacturerId=${m2.id}&genericName=losartan%20potassium&limit=2&cursor=${encodeURIComponent(filtered.body.nextCursor)}`, op);
+      const next = await c.get(`/v1/products?manufacturerId=${m2.id}&genericName=losartan%20potassium&limit=2&cursor=${encodeURIComponent(filtered.body.nextCursor!)}`, op);
       expect(next.body.data).toHaveLength(1);
       expect(next.body.nextCursor).toBeNull();
       expect(filtered.body.data.map((p: any) => p.id)).not.toContain(next.body.data[0].id);
       expectProblem(await c.get('/v1/products?limit=0', op), 400, 'validation');
       expectProblem(await c.get('/v1/products?limit=1001', op), 400, 'validation');
       expectProblem(await c.get('/v1/products?cursor=forged', op), 400, 'validation');
+    });
+  });
+
+  describe('GET /v1/products/{id}', () => {
+    it('shows a product to every role, 404 for an unknown id, 401 without a token', async () => {
+      const p = await c.post('/v1/products', m1.h, drug({ genericName: 'read me' }));
+      expect(p.status).toBe(201);
+      for (const who of [op, alliance.h, hospital.h, m1.h, m2.h]) {
+        const res = await c.get(`/v1/products/${p.body.id}`, who);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(p.body);
+      }
+      expectProblem(await c.get('/v1/products/prd_missing', op), 404, 'not-found');
+      expectProblem(await c.get(`/v1/products/${'x'.repeat(65)}`, op), 400, 'validation');
+      expectProblem(await c.get(`/v1/products/${p.body.id}`, {}), 401, 'unauthorized');
     });
   });
 });

@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
+import { bearer, count, expectProblem, invalid, op, type Api, type TestApp } from '../helpers.js';
+import { maker, world, type Party } from './round-fixture.js';
 
-/** API.md "Platform": organizations, tokens, suspensions, and the platform audit chain. */
+/** API.md "Platform": organizations, tokens, suspensions, and the platform audit chain; one describe per route, on the shared world. */
 describe('organizations', () => {
   let t: TestApp;
-  let c: Client;
-  let alliance: { id: string; h: Record<string, string> };
-  let hospital: { id: string; h: Record<string, string> };
-  let maker: { id: string; h: Record<string, string> };
+  let c: Api;
+  let alliance: Party, hospital: Party, manufacturer: Party;
 
   beforeAll(async () => {
-    t = await testApp();
-    c = client(t.app);
-    alliance = await org(c, { kind: 'alliance', name: 'A', regionCode: '440000', regionCodes: ['440000', '320000'] });
-    hospital = await org(c, { kind: 'hospital', name: 'H', regionCode: '440103' });
-    maker = await org(c, { kind: 'manufacturer', name: 'M', regionCode: '310000' });
+    const w = await world();
+    ({ t, api: c, alliance } = w);
+    hospital = w.hospitals.gz1;
+    manufacturer = await maker(w, []);
   });
   afterAll(async () => { await t?.close(); });
 
@@ -50,7 +48,7 @@ describe('organizations', () => {
     it('validates region codes and regionCodes, writing nothing', async () => {
       const before = await count(t.db, 'organizations');
       for (const regionCode of ['44010', '4401030', '44a103', 440103]) {
-        const b = expectProblem(await c.post('/v1/organizations', op, { kind: 'hospital', name: 'bad', regionCode }), 400, 'validation');
+        const b = expectProblem(await c.post('/v1/organizations', op, invalid({ kind: 'hospital', name: 'bad', regionCode })), 400, 'validation');
         expect(b.errors.map((e: any) => e.path)).toContain('/regionCode');
       }
       const unknown = expectProblem(await c.post('/v1/organizations', op, { kind: 'hospital', name: 'bad', regionCode: '990000' }), 422, 'validation');
@@ -74,7 +72,7 @@ describe('organizations', () => {
 
     it('is for the operator only', async () => {
       const before = await count(t.db, 'organizations');
-      for (const who of [alliance, hospital, maker]) {
+      for (const who of [alliance, hospital, manufacturer]) {
         expectProblem(await c.post('/v1/organizations', who.h, { kind: 'hospital', name: 'nope', regionCode: '440103' }), 403, 'forbidden');
       }
       expectProblem(await c.post('/v1/organizations', {}, { kind: 'hospital', name: 'nope', regionCode: '440103' }), 401, 'unauthorized');
@@ -87,8 +85,8 @@ describe('organizations', () => {
       const all = await c.get('/v1/organizations?limit=1000', op);
       expect(all.status).toBe(200);
       expect(all.body.data).toHaveLength(await count(t.db, 'organizations'));
-      expect(all.body.data.map((o: any) => o.id)).toEqual(expect.arrayContaining([alliance.id, hospital.id, maker.id]));
-      for (const who of [alliance, hospital, maker]) {
+      expect(all.body.data.map((o: any) => o.id)).toEqual(expect.arrayContaining([alliance.id, hospital.id, manufacturer.id]));
+      for (const who of [alliance, hospital, manufacturer]) {
         const own = await c.get('/v1/organizations', who.h);
         expect(own.status).toBe(200);
         expect(own.body).toEqual({ data: [expect.objectContaining({ id: who.id })], nextCursor: null });
@@ -100,17 +98,20 @@ describe('organizations', () => {
       expectProblem(await c.get('/v1/organizations', {}), 401, 'unauthorized');
     });
 
+  });
+
+  describe('GET /v1/organizations/{id}', () => {
     it('answers 404 for another organization and for an unknown id', async () => {
       expect((await c.get(`/v1/organizations/${hospital.id}`, hospital.h)).body).toMatchObject({ id: hospital.id, kind: 'hospital', regionCode: '440103' });
       expect((await c.get(`/v1/organizations/${hospital.id}`, op)).status).toBe(200);
-      expectProblem(await c.get(`/v1/organizations/${maker.id}`, hospital.h), 404, 'not-found');
+      expectProblem(await c.get(`/v1/organizations/${manufacturer.id}`, hospital.h), 404, 'not-found');
       expectProblem(await c.get(`/v1/organizations/${hospital.id}`, alliance.h), 404, 'not-found');
       expectProblem(await c.get('/v1/organizations/org_missing', op), 404, 'not-found');
       expectProblem(await c.get(`/v1/organizations/${hospital.id}`, {}), 401, 'unauthorized');
     });
   });
 
-  describe('tokens', () => {
+  describe('POST /v1/organizations/{id}/tokens', () => {
     it('shows a token once and stores only its sha256', async () => {
       const before = await platformEvents();
       const res = await c.post(`/v1/organizations/${hospital.id}/tokens`, op, { name: 'his' });
@@ -136,29 +137,32 @@ describe('organizations', () => {
 
     it('refuses bad input and non-operators, writing nothing', async () => {
       const before = await count(t.db, 'tokens');
-      expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, op, {}), 400, 'validation');
+      expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, op, invalid({})), 400, 'validation');
       expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, op, { name: '' }), 400, 'validation');
       expectProblem(await c.post('/v1/organizations/org_missing/tokens', op, { name: 'x' }), 404, 'not-found');
       expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, hospital.h, { name: 'x' }), 403, 'forbidden');
-      expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, maker.h, { name: 'x' }), 404, 'not-found');
+      expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, manufacturer.h, { name: 'x' }), 404, 'not-found');
       expectProblem(await c.post(`/v1/organizations/${hospital.id}/tokens`, {}, { name: 'x' }), 401, 'unauthorized');
       expect(await count(t.db, 'tokens')).toBe(before);
     });
 
+  });
+
+  describe('DELETE /v1/tokens/{id}', () => {
     it('is revoked by the operator', async () => {
-      const tok = await c.post(`/v1/organizations/${maker.id}/tokens`, op, { name: 'x' });
+      const tok = await c.post(`/v1/organizations/${manufacturer.id}/tokens`, op, { name: 'x' });
       expect((await c.get('/v1/organizations', bearer(tok.body.token))).status).toBe(200);
       const before = await platformEvents();
       expect((await c.del(`/v1/tokens/${tok.body.id}`, op)).status).toBe(204);
       expectProblem(await c.get('/v1/organizations', bearer(tok.body.token)), 401, 'unauthorized');
       expect(await platformEvents()).toBe(before + 1);
       expect(await count(t.db, 'tokens', 'id = $1 AND revoked_at IS NOT NULL', [tok.body.id])).toBe(1);
-      expect((await c.get('/v1/organizations', maker.h)).status).toBe(200);
+      expect((await c.get('/v1/organizations', manufacturer.h)).status).toBe(200);
     });
 
     it('is revoked by its own organization, not by another', async () => {
-      const a = await c.post(`/v1/organizations/${maker.id}/tokens`, op, { name: 'a' });
-      const b = await c.post(`/v1/organizations/${maker.id}/tokens`, op, { name: 'b' });
+      const a = await c.post(`/v1/organizations/${manufacturer.id}/tokens`, op, { name: 'a' });
+      const b = await c.post(`/v1/organizations/${manufacturer.id}/tokens`, op, { name: 'b' });
       expectProblem(await c.del(`/v1/tokens/${a.body.id}`, hospital.h), 404, 'not-found');
       expectProblem(await c.del(`/v1/tokens/${a.body.id}`, alliance.h), 404, 'not-found');
       expectProblem(await c.del(`/v1/tokens/${a.body.id}`, {}), 401, 'unauthorized');
@@ -173,17 +177,17 @@ describe('organizations', () => {
     });
   });
 
-  describe('suspensions', () => {
+  describe('POST /v1/organizations/{id}/suspensions', () => {
     it('are created by the operator', async () => {
       const before = await platformEvents();
-      const res = await c.post(`/v1/organizations/${maker.id}/suspensions`, op, { from: '2026-01-01T00:00:00Z', until: '2026-07-01T00:00:00Z', reason: '质量问题' });
+      const res = await c.post(`/v1/organizations/${manufacturer.id}/suspensions`, op, { from: '2026-01-01T00:00:00Z', until: '2026-07-01T00:00:00Z', reason: '质量问题' });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ organizationId: maker.id, from: '2026-01-01T00:00:00.000Z', until: '2026-07-01T00:00:00.000Z', reason: '质量问题' });
+      expect(res.body).toMatchObject({ organizationId: manufacturer.id, from: '2026-01-01T00:00:00.000Z', until: '2026-07-01T00:00:00.000Z', reason: '质量问题' });
       expect(typeof res.body.id).toBe('string');
-      const open = await c.post(`/v1/organizations/${maker.id}/suspensions`, op, { from: '2026-08-01T00:00:00Z', until: null, reason: 'open-ended' });
+      const open = await c.post(`/v1/organizations/${manufacturer.id}/suspensions`, op, { from: '2026-08-01T00:00:00Z', until: null, reason: 'open-ended' });
       expect(open.status).toBe(201);
       expect(open.body.until).toBeNull();
-      expect(await count(t.db, 'suspensions', 'organization_id = $1', [maker.id])).toBe(2);
+      expect(await count(t.db, 'suspensions', 'organization_id = $1', [manufacturer.id])).toBe(2);
       expect(await platformEvents()).toBe(before + 2);
     });
 
@@ -317,23 +321,25 @@ describe('organizations', () => {
       expectProblem(await csv('kind,name,regionCode\n'), 422, 'validation');
       const row = 'kind,name,regionCode\nhospital,x,440103\n';
       expectProblem(await c.raw('POST', '/v1/organizations/bulk', alliance.h, row, 'text/csv'), 403, 'forbidden');
-      expectProblem(await c.raw('POST', '/v1/organizations/bulk', maker.h, row, 'text/csv'), 403, 'forbidden');
+      expectProblem(await c.raw('POST', '/v1/organizations/bulk', manufacturer.h, row, 'text/csv'), 403, 'forbidden');
       expectProblem(await c.raw('POST', '/v1/organizations/bulk', {}, row, 'text/csv'), 401, 'unauthorized');
       expect(await count(t.db, 'organizations')).toBe(before);
     });
   });
 
-  it('keeps the platform audit chain to the operator and verifiable', async () => {
-    const v = await c.get('/v1/audit/verify', op);
-    expect(v.body).toMatchObject({ ok: true });
-    expect(v.body.chains).toHaveLength(1);
-    expect(v.body.head).toMatch(/^[0-9a-f]{64}$/);
-    expect(await count(t.db, 'audit_events')).toBe(v.body.events);
-    const types = (await t.db.query<{ type: string }>('SELECT DISTINCT type FROM audit_events')).map((r) => r.type);
-    expect(types).toEqual(expect.arrayContaining(['organization.created', 'token.created', 'token.revoked', 'suspension.created']));
-    expectProblem(await c.get('/v1/audit/verify', hospital.h), 403, 'forbidden');
-    expectProblem(await c.get('/v1/audit/verify', maker.h), 403, 'forbidden');
-    // An alliance verifies its own rounds only: the platform chain is not among them.
-    expect((await c.get('/v1/audit/verify', alliance.h)).body).toMatchObject({ ok: true, events: 0 });
+  describe('GET /v1/audit/verify (the platform chain)', () => {
+    it('keeps the platform audit chain to the operator and verifiable', async () => {
+      const v = await c.get('/v1/audit/verify', op);
+      expect(v.body).toMatchObject({ ok: true });
+      expect(v.body.chains).toHaveLength(1);
+      expect(v.body.head).toMatch(/^[0-9a-f]{64}$/);
+      expect(await count(t.db, 'audit_events')).toBe(v.body.events);
+      const types = (await t.db.query<{ type: string }>('SELECT DISTINCT type FROM audit_events')).map((r) => r.type);
+      expect(types).toEqual(expect.arrayContaining(['organization.created', 'token.created', 'token.revoked', 'suspension.created']));
+      expectProblem(await c.get('/v1/audit/verify', hospital.h), 403, 'forbidden');
+      expectProblem(await c.get('/v1/audit/verify', manufacturer.h), 403, 'forbidden');
+      // An alliance verifies its own rounds only: the platform chain is not among them.
+      expect((await c.get('/v1/audit/verify', alliance.h)).body).toMatchObject({ ok: true, events: 0 });
+    });
   });
 });
