@@ -270,7 +270,6 @@ describe('results and award API', () => {
       await bid(w, a, r, 'ATV20', '5.00');
       await bid(w, b, r, 'ATV20', '5.50');
       await bid(w, c, r, 'ATV20', '6.00');
-      w.t.clock.set(new Date(new Date(r.closesAt).getTime() - DAY));
       const res = await open(w, r);
       expect(res.items[0]).toMatchObject({ eligibleBidders: 3, maxWinners: 2, agreedVolumeRatio: '0.6000', priceDrop: '0.7900' });
       expect(res.round).toEqual({ items: 1, awardedItems: 1, averageDrop: '0.7900', weightedDrop: null });
