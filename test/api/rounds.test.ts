@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, count, expectProblem, op, org, testApp, type Client, type TestApp } from '../helpers.js';
 
-/** API.md "Rounds" (create, read, patch) and DOMAIN.md "Regions" / the rules object of a round. */
+/**
+ * API.md "Rounds" (create, read, patch) and DOMAIN.md "Regions" / the rules object of a round. The parties are
+ * this file's own: region prefixes (a city 130100 over its counties, a county alone) are what it tests.
+ */
 
 type Org = { id: string; h: Record<string, string> };
 
@@ -137,7 +140,8 @@ describe('rounds API', () => {
     });
   });
 
-  describe('visibility', () => {
+  // Both reads apply one visibility rule (API.md "Participants"), over the same two rounds as they are published.
+  describe('GET /v1/rounds/{id}, GET /v1/rounds (visibility)', () => {
     let ra: string, rc: string;
     const status = async (id: string, who: Org | Record<string, string>) =>
       (await c.get(`/v1/rounds/${id}`, 'h' in who ? (who as Org).h : who as Record<string, string>)).status;
@@ -175,6 +179,7 @@ describe('rounds API', () => {
       expectProblem(await c.get(`/v1/rounds/${ra}`, b.h), 404, 'not-found');
       expectProblem(await c.get(`/v1/rounds/${ra}`, cty.h), 404, 'not-found');
       expectProblem(await c.get('/v1/rounds/rnd_nosuchround', op), 404, 'not-found');
+      expectProblem(await c.get(`/v1/rounds/${'x'.repeat(65)}`, op), 400, 'validation');
     });
 
     it('lists only the rounds the caller may see', async () => {
