@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -28,7 +28,7 @@ export const op: Record<string, string> = { authorization: `Bearer ${MASTER}` };
 
 export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; close(): Promise<void>; url: string | null }
 
-declare module 'vitest' { interface ProvidedContext { template: string } }
+declare module 'vitest' { interface ProvidedContext { template: string; testDbPrefix: string; pgliteTemplate: string } }
 
 /**
  * A fresh app on a fresh database: a clone of the migrated template on the
@@ -40,7 +40,7 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   let url: string | null = null;
   let drop = async () => {};
   if (base && !opts.pglite) {
-    const name = `jicai_t_${randomBytes(6).toString('hex')}`;
+    const name = `${inject('testDbPrefix')}${randomBytes(6).toString('hex')}`;
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
     await admin.end();
@@ -54,8 +54,17 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
       await a.end();
     };
   } else {
-    db = await createDb({ databaseUrl: null });
-    await runMigrations(db);
+    // A copy of the migrated PGlite directory of global-setup (a migration run per file costs seconds).
+    const template = inject('pgliteTemplate');
+    if (template) {
+      const dir = mkdtempSync(join(tmpdir(), 'jicai-pglite-'));
+      cpSync(template, join(dir, 'data'), { recursive: true });
+      db = await createDb({ databaseUrl: null, dataDir: join(dir, 'data') });
+      drop = async () => { rmSync(dir, { recursive: true, force: true }); };
+    } else {
+      db = await createDb({ databaseUrl: null });
+      await runMigrations(db);
+    }
   }
   const config: Config = {
     port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'jicai-')), logLevel: 'silent',
@@ -69,7 +78,7 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   await app.ready();
   return {
     app, ctx, clock, db, url,
-    async close() { await app.close(); await queue.close(); await db.close(); await drop(); },
+    async close() { try { await app.close(); await queue.close(); await db.close(); } finally { await drop(); } },
   };
 }
 
