@@ -15,19 +15,21 @@ export const RUN_PREFIX = `jicai_t${process.pid}_`;
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
 
 /**
- * With DATABASE_URL: one migrated template database; each test file clones it (CREATE DATABASE … TEMPLATE).
- * Always: one migrated PGlite data directory; each PGlite test app opens a copy of it, so no file pays for
- * the migrations again (copying 40 MB is a fraction of migrating, and the embedded mode is on disk too).
+ * With DATABASE_URL: one migrated template database; each test file clones it (CREATE DATABASE … TEMPLATE);
+ * the one PGlite smoke suite migrates its own in-memory database.
+ * Without: one migrated PGlite data directory; each test app opens a copy of it, so no file pays for the
+ * migrations again (copying 40 MB is a fraction of migrating, and the embedded mode is on disk too).
  */
 export default async function setup({ provide }: { provide: (k: string, v: string) => void }) {
-  const root = mkdtempSync(join(tmpdir(), 'jicai-pglite-tpl-'));
-  const lite = await createDb({ databaseUrl: null, dataDir: join(root, 'data') });
-  await runMigrations(lite);
-  await lite.close();
-  provide('pgliteTemplate', join(root, 'data'));
-  const removeLite = () => rmSync(root, { recursive: true, force: true });
   const url = process.env.DATABASE_URL;
-  if (!url) return removeLite;
+  if (!url) {
+    const root = mkdtempSync(join(tmpdir(), 'jicai-pglite-tpl-'));
+    const lite = await createDb({ databaseUrl: null, dataDir: join(root, 'data') });
+    await runMigrations(lite);
+    await lite.close();
+    provide('pgliteTemplate', join(root, 'data'));
+    return () => rmSync(root, { recursive: true, force: true });
+  }
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE}`);
   await admin.unsafe(`CREATE DATABASE ${TEMPLATE}`);
@@ -39,7 +41,6 @@ export default async function setup({ provide }: { provide: (k: string, v: strin
   provide('template', TEMPLATE);
   provide('testDbPrefix', RUN_PREFIX);
   return async () => {
-    removeLite();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`).catch(() => {});
     const dbs = await admin.unsafe<{ datname: string }[]>(`SELECT datname FROM pg_database WHERE datname ~ '^jicai_t[0-9]+_'`);
     for (const { datname } of dbs) {
