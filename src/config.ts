@@ -11,6 +11,10 @@ export interface Config {
   databaseUrl: string | null;
   /** Redis URL for BullMQ; absent means jobs run in-process. */
   redisUrl: string | null;
+  /** The first retry of a failed job waits this long (then twice as long after each failure). */
+  jobBackoffMs: number;
+  /** Prefix of the BullMQ keys in Redis (several installations, or test runs, may share one Redis). */
+  queuePrefix: string;
   masterKey: string;
   /** 32-byte key-encryption key that wraps every round's bid data key. */
   bidKek: Buffer;
@@ -66,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl,
     redisUrl: env.REDIS_URL || null,
+    queuePrefix: env.JICAI_QUEUE_PREFIX || 'jicai',
+    jobBackoffMs: intEnv(env, 'JICAI_JOB_BACKOFF_MS', 1000),
     masterKey: master.value,
     bidKek: parseKek(kek.value),
     bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),

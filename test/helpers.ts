@@ -11,12 +11,14 @@ import type { Config } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
 import { createDb, type Db } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { inProcessDispatcher, redisDispatcher } from '../src/http/health.js';
+import { jobSide, type JobSide } from '../jobs/index.js';
+import { processors as allProcessors } from '../jobs/processors/index.js';
+import type { Processors } from '../jobs/processors/types.js';
 
 export const MASTER = 'test-master-key-0123456789abcdef';
 export const op = { authorization: `Bearer ${MASTER}` };
 
-export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; close(): Promise<void>; url: string | null }
+export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; jobs: JobSide; close(): Promise<void>; url: string | null }
 
 declare module 'vitest' { interface ProvidedContext { template: string } }
 
@@ -24,13 +26,14 @@ declare module 'vitest' { interface ProvidedContext { template: string } }
  * A fresh app on a fresh database: a clone of the migrated template on the
  * real PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function testApp(opts: { pglite?: boolean; config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors } = {}): Promise<TestApp> {
   const base = process.env.DATABASE_URL;
   let db: Db;
   let url: string | null = null;
+  let name = `pglite_${randomBytes(6).toString('hex')}`;
   let drop = async () => {};
   if (base && !opts.pglite) {
-    const name = `jicai_t_${randomBytes(6).toString('hex')}`;
+    name = `jicai_t_${randomBytes(6).toString('hex')}`;
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
     await admin.end();
@@ -49,17 +52,22 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   }
   const config: Config = {
     port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'jicai-')), logLevel: 'silent',
-    databaseUrl: url, redisUrl: process.env.REDIS_URL ?? null, masterKey: MASTER, bidKek: randomBytes(32),
+    databaseUrl: url, redisUrl: url ? process.env.REDIS_URL ?? null : null, queuePrefix: `jicai-test-${name}`, jobBackoffMs: 50, masterKey: MASTER, bidKek: randomBytes(32),
     bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false, ...opts.config,
   };
   const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
-  const queue = config.redisUrl && !opts.pglite ? redisDispatcher(config.redisUrl) : inProcessDispatcher();
-  const ctx: AppContext = { db, config, clock, queue };
+  // The real job side of the mode: BullMQ workers in this process on real Redis (a prefix per test database), else the
+  // in-process runner; its timers are off, since the clock is manual: a test runs due jobs with jobs.runDue or a kick.
+  const jobs = jobSide({
+    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: true, timers: false, pollMs: 200,
+  });
+  const ctx: AppContext = { db, config, clock, jobs };
   const app = await buildApp(ctx, { logger: process.env.TEST_LOG ? { level: 'error' } : false });
   await app.ready();
+  await jobs.start(ctx);
   return {
-    app, ctx, clock, db, url,
-    async close() { await app.close(); await queue.close(); await db.close(); await drop(); },
+    app, ctx, clock, db, url, jobs,
+    async close() { await app.close(); await jobs.close(); await db.close(); await drop(); },
   };
 }
 

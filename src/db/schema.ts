@@ -310,3 +310,35 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   body: text('body').notNull(),
   createdAt: tstz('created_at').notNull().default(sql`now()`),
 }, (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_created_idx').on(t.createdAt)]);
+
+export type OutboxState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * The transactional outbox (ENGINEERING.md "Two modes"): a job is a row
+ * written in the same transaction as the change that asks for it, so no
+ * request is lost between the database and the queue. In production a relay
+ * moves rows to BullMQ (job id = outbox id and version); in embedded mode the
+ * same processors run from these rows in-process. `key` names a job that is
+ * rescheduled rather than repeated (one per round and transition): a
+ * reschedule or cancel bumps `version`, and a job of an older version does nothing.
+ */
+export const outbox = pgTable('outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  key: text('key'),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  runAt: tstz('run_at').notNull(),
+  version: integer('version').notNull().default(1),
+  /** The version BullMQ holds (production); null until relayed. */
+  relayedVersion: integer('relayed_version'),
+  state: text('state').$type<OutboxState>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  result: jsonb('result'),
+  createdAt: tstz('created_at').notNull(),
+  finishedAt: tstz('finished_at'),
+}, (t) => [
+  uniqueIndex('outbox_key').on(t.key),
+  index('outbox_due_idx').on(t.runAt).where(sql`${t.state} = 'pending'`),
+  index('outbox_unrelayed_idx').on(t.id).where(sql`${t.relayedVersion} IS DISTINCT FROM ${t.version}`),
+]);
