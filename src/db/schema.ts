@@ -145,6 +145,19 @@ export const demand = pgTable('demand', {
   index('demand_preferred_idx').on(t.roundNo, t.preferredNo, t.hospitalNo, t.itemNo).where(sql`${t.preferredNo} IS NOT NULL`),
 ]);
 
+/**
+ * Per item of a round: how many hospitals report demand and its total, kept
+ * by every demand write (the round row is locked while demand changes), so
+ * that reading the volume on offer (GET /demand, opening, OCDS) never scans
+ * the round's 3,000,000 demand rows.
+ */
+export const demandTotals = pgTable('demand_totals', {
+  roundNo: integer('round_no').notNull(),
+  hospitals: integer('hospitals').notNull(),
+  quantity: bigint('quantity', { mode: 'bigint' }).notNull(),
+  itemNo: smallint('item_no').notNull(),
+}, (t) => [primaryKey({ columns: [t.roundNo, t.itemNo] })]);
+
 /** One row per manufacturer and item; the price lives only inside `sealed` until opening. */
 export const bids = pgTable('bids', {
   roundId: text('round_id').notNull(),
