@@ -13,6 +13,7 @@ export async function servedDocument(): Promise<unknown> {
       port: 0, host: '127.0.0.1', dataDir: '.', logLevel: 'silent', databaseUrl: null, redisUrl: null, queuePrefix: 'jicai', jobBackoffMs: 1000,
       masterKey: 'openapi-generation-only-key', bidKek: Buffer.alloc(32), bodyLimit: 1024 * 1024,
       bulkBodyLimit: 512 * 1024 * 1024, generatedMasterKey: false,
+      maxUploadRows: 5_000_000, rateLimit: { max: 20_000, windowMs: 60_000 }, requestTimeoutMs: 300_000, trustProxy: false,
     },
   }, { logger: false });
   await app.ready();

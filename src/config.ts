@@ -20,6 +20,14 @@ export interface Config {
   bidKek: Buffer;
   bodyLimit: number;
   bulkBodyLimit: number;
+  /** Records a bulk upload may hold (a national round's demand is 3,000,000). */
+  maxUploadRows: number;
+  /** Requests per token (per client address without one) in each window. */
+  rateLimit: { max: number; windowMs: number };
+  /** The load balancers whose X-Forwarded-For is trusted (addresses or CIDRs, comma-separated); false: none. */
+  trustProxy: string | false;
+  /** A request must arrive whole within this time (headers and body; uploads are large). */
+  requestTimeoutMs: number;
   /** Set when the master key was generated on this start, so server.ts can print it once. */
   generatedMasterKey: boolean;
 }
@@ -76,6 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bidKek: parseKek(kek.value),
     bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),
     bulkBodyLimit: intEnv(env, 'JICAI_BULK_BODY_LIMIT', 512 * 1024 * 1024),
+    maxUploadRows: intEnv(env, 'JICAI_MAX_UPLOAD_ROWS', 5_000_000),
+    // High enough for a bidder replacing bids as fast as the platform takes them (the bid benchmark: ~45/s per manufacturer).
+    rateLimit: { max: intEnv(env, 'JICAI_RATE_LIMIT', 20_000), windowMs: intEnv(env, 'JICAI_RATE_WINDOW_MS', 60_000) },
+    requestTimeoutMs: intEnv(env, 'JICAI_REQUEST_TIMEOUT_MS', 300_000),
+    trustProxy: env.JICAI_TRUST_PROXY || false,
     generatedMasterKey: master.generated,
   };
 }

@@ -53,7 +53,8 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   const config: Config = {
     port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'jicai-')), logLevel: 'silent',
     databaseUrl: url, redisUrl: url ? process.env.REDIS_URL ?? null : null, queuePrefix: `jicai-test-${name}`, jobBackoffMs: 50, masterKey: MASTER, bidKek: randomBytes(32),
-    bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false, ...opts.config,
+    bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false,
+    maxUploadRows: 5_000_000, rateLimit: { max: 1_000_000, windowMs: 60_000 }, requestTimeoutMs: 60_000, trustProxy: false, ...opts.config,
   };
   const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
   // The real job side of the mode: BullMQ workers in this process on real Redis (a prefix per test database), else the

@@ -117,7 +117,7 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     await tx.query(`CREATE TEMP TABLE demand_stage (line int, hospital_no int, quantity int, item_no smallint, preferred_no int) ON COMMIT DROP`);
     const errors = new LineErrors();
     const counter = { rows: 0 };
-    await tx.copyFrom('COPY demand_stage FROM STDIN', copyStream(readBulkBatches(body, DEMAND_FIELDS), errors, counter, stageLine(ix)));
+    await tx.copyFrom('COPY demand_stage FROM STDIN', copyStream(readBulkBatches(body, DEMAND_FIELDS), errors, counter, stageLine(ix), ctx.config.maxUploadRows));
     if (errors.any) throw errors.problem();
     if (counter.rows === 0) throw invalidInput('The upload has no records');
     // The sort and the merge fit in memory; JIT compiling costs more than it saves on these plain statements.

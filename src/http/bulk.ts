@@ -349,11 +349,15 @@ export class LineErrors {
  */
 export async function* copyStream(
   items: AsyncIterable<BulkItem | BulkItem[]>, errors: LineErrors, counter: { rows: number },
-  toCopy: (r: BulkRecord) => string | { error: string; malformed?: boolean },
+  toCopy: (r: BulkRecord) => string | { error: string; malformed?: boolean }, maxRows = Infinity,
 ): AsyncGenerator<string> {
   let batch = '';
   for await (const got of items) {
     for (const it of Array.isArray(got) ? got : [got]) {
+      if (counter.rows >= maxRows && !('error' in it)) {
+        throw new Problem(413, 'payload-too-large', 'Upload too large', `An upload holds at most ${maxRows} records; nothing was written`,
+          [{ line: it.line, message: `record ${maxRows + 1} of the upload` }]);
+      }
       if ('error' in it) { errors.add(it.line, it.error, true); continue; }
       const out = toCopy(it);
       if (typeof out !== 'string') { errors.add(it.line, out.error, out.malformed ?? false); continue; }

@@ -44,3 +44,22 @@ export function registerErrorHandling(app: FastifyInstance) {
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, notFound(`Route ${req.method} ${req.url.split('?')[0]}`)));
 }
+
+/**
+ * Errors Node meets before a request reaches Fastify (a request that did not
+ * arrive in time, headers too large, unparseable HTTP): answered as
+ * problem+json like every other error, then the connection is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const p = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? new Problem(408, 'request-timeout', 'Request timeout', 'The request did not arrive in time')
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? new Problem(431, 'headers-too-large', 'Request headers too large', 'The request headers are too large')
+      : new Problem(400, 'validation', 'Malformed request', 'The request is not valid HTTP');
+  const body = JSON.stringify(p.toJSON());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${p.status} ${p.title}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}

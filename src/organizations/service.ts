@@ -72,7 +72,7 @@ export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, bod
     await tx.query(`CREATE TEMP TABLE org_stage (line int, id text, kind text, name text, region_code text,
       region_codes text[], external_id text) ON COMMIT DROP`);
     await tx.copyFrom('COPY org_stage FROM STDIN',
-      copyStream(readBulkBatches(body, BULK_FIELDS), errors, counter, (it) => stageOrganization(it.record, it.line)));
+      copyStream(readBulkBatches(body, BULK_FIELDS), errors, counter, (it) => stageOrganization(it.record, it.line), ctx.config.maxUploadRows));
     const dups = await tx.query<{ line: number; message: string }>(
       `SELECT s.line, 'externalId ' || s.external_id || ' repeats line ' || f.first AS message
          FROM org_stage s JOIN (SELECT external_id, min(line) AS first FROM org_stage

@@ -67,6 +67,7 @@ describe('migrations from the schema before compact keys', () => {
     const config: Config = {
       port: 0, host: '127.0.0.1', dataDir: tmpdir(), logLevel: 'silent', databaseUrl: null, redisUrl: null, queuePrefix: 'jicai', jobBackoffMs: 50,
       masterKey: fixture.master, bidKek: Buffer.from(fixture.kek, 'hex'), bodyLimit: 1 << 20, bulkBodyLimit: 1 << 26, generatedMasterKey: false,
+      maxUploadRows: 1000, rateLimit: { max: 1000, windowMs: 60_000 }, requestTimeoutMs: 60_000, trustProxy: false,
     };
     app = await buildApp({ db, config, clock: new ManualClock(new Date('2026-03-01T00:00:00Z')), jobs: noJobs() }, { logger: false });
     await app.ready();
