@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
+import { loggerOptions } from './logging.js';
 import { makeAuthenticator } from './http/auth.js';
 import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
 import bodyHooks from './http/plugins/body-hooks.js';
@@ -41,7 +42,7 @@ export const ROUTES = [
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: ctx.config.logLevel },
+    logger: opts.logger ?? loggerOptions(ctx.config.logLevel),
     bodyLimit: ctx.config.bodyLimit,
     clientErrorHandler,
     // A request must arrive whole in time (a slow body holds a connection, not the server); Node checks it on an
