@@ -3,16 +3,17 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { createDb } from '../src/db/client.js';
-import { inProcessDispatcher } from '../src/http/health.js';
+import { noJobs } from '../src/http/health.js';
 
 export async function servedDocument(): Promise<unknown> {
   const db = await createDb({ databaseUrl: null });
   const app = await buildApp({
-    db, clock: systemClock, queue: inProcessDispatcher(),
+    db, clock: systemClock, jobs: noJobs(),
     config: {
-      port: 0, host: '127.0.0.1', dataDir: '.', logLevel: 'silent', databaseUrl: null, redisUrl: null,
+      port: 0, host: '127.0.0.1', dataDir: '.', logLevel: 'silent', databaseUrl: null, redisUrl: null, queuePrefix: 'jicai', jobBackoffMs: 1000,
       masterKey: 'openapi-generation-only-key', bidKek: Buffer.alloc(32), bodyLimit: 1024 * 1024,
       bulkBodyLimit: 512 * 1024 * 1024, generatedMasterKey: false,
+      maxUploadRows: 5_000_000, rateLimit: { max: 20_000, windowMs: 60_000 }, requestTimeoutMs: 300_000, trustProxy: false,
     },
   }, { logger: false });
   await app.ready();

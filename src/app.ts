@@ -1,12 +1,15 @@
+import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
+import { loggerOptions } from './logging.js';
 import { makeAuthenticator } from './http/auth.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
 import bodyHooks from './http/plugins/body-hooks.js';
 import bodyParsers from './http/plugins/body-parsers.js';
 import docs from './http/plugins/docs.js';
+import limits from './http/plugins/limits.js';
 import requestLog from './http/plugins/request-log.js';
 import validation from './http/plugins/validation.js';
 import { platformRoutes } from './http/platform-routes.js';
@@ -27,8 +30,10 @@ declare module 'fastify' {
 const context = fp(async (app, opts: { ctx: AppContext }) => {
   app.decorate('ctx', opts.ctx);
   app.decorate('auth', makeAuthenticator(opts.ctx));
-  app.addHook('onRequest', app.auth.onRequest);
 }, { name: 'context' });
+
+/** Every request is authenticated first thing (after the rate limit, which counts bad tokens too). */
+const authentication = fp(async (app) => { app.addHook('onRequest', app.auth.onRequest); }, { name: 'authentication', dependencies: ['context'] });
 
 /** The route plugins, one per domain module (each a typed FastifyPluginAsyncTypebox). */
 export const ROUTES = [
@@ -37,8 +42,17 @@ export const ROUTES = [
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: ctx.config.logLevel },
+    logger: opts.logger ?? loggerOptions(ctx.config.logLevel),
     bodyLimit: ctx.config.bodyLimit,
+    clientErrorHandler,
+    // A request must arrive whole in time (a slow body holds a connection, not the server); Node checks it on an
+    // interval, set to a tenth of the deadline so a late request is answered about when it is due.
+    serverFactory: (handler) => createServer({
+      requestTimeout: ctx.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.round(ctx.config.requestTimeoutMs / 10))),
+    }, handler),
+    // Behind a load balancer the client's address is in X-Forwarded-For (the rate limit of clients without a token uses it).
+    trustProxy: ctx.config.trustProxy,
     // One line per request, written by the request-log plugin; bodies are never logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Request ids let an operator match one request's log line to a user's report.
@@ -48,6 +62,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
   registerErrorHandling(app);
   await app.register(validation);
   await app.register(context, { ctx });
+  await app.register(limits);
+  await app.register(authentication);
   await app.register(bodyParsers);
   await app.register(docs);
   await app.register(requestLog);

@@ -11,11 +11,23 @@ export interface Config {
   databaseUrl: string | null;
   /** Redis URL for BullMQ; absent means jobs run in-process. */
   redisUrl: string | null;
+  /** The first retry of a failed job waits this long (then twice as long after each failure). */
+  jobBackoffMs: number;
+  /** Prefix of the BullMQ keys in Redis (several installations, or test runs, may share one Redis). */
+  queuePrefix: string;
   masterKey: string;
   /** 32-byte key-encryption key that wraps every round's bid data key. */
   bidKek: Buffer;
   bodyLimit: number;
   bulkBodyLimit: number;
+  /** Records a bulk upload may hold (a national round's demand is 3,000,000). */
+  maxUploadRows: number;
+  /** Requests per token (per client address without one) in each window. */
+  rateLimit: { max: number; windowMs: number };
+  /** The load balancers whose X-Forwarded-For is trusted (addresses or CIDRs, comma-separated); false: none. */
+  trustProxy: string | false;
+  /** A request must arrive whole within this time (headers and body; uploads are large). */
+  requestTimeoutMs: number;
   /** Set when the master key was generated on this start, so server.ts can print it once. */
   generatedMasterKey: boolean;
 }
@@ -66,10 +78,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl,
     redisUrl: env.REDIS_URL || null,
+    queuePrefix: env.JICAI_QUEUE_PREFIX || 'jicai',
+    jobBackoffMs: intEnv(env, 'JICAI_JOB_BACKOFF_MS', 1000),
     masterKey: master.value,
     bidKek: parseKek(kek.value),
     bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),
     bulkBodyLimit: intEnv(env, 'JICAI_BULK_BODY_LIMIT', 512 * 1024 * 1024),
+    maxUploadRows: intEnv(env, 'JICAI_MAX_UPLOAD_ROWS', 5_000_000),
+    // High enough for a bidder replacing bids as fast as the platform takes them (the bid benchmark: ~45/s per manufacturer).
+    rateLimit: { max: intEnv(env, 'JICAI_RATE_LIMIT', 20_000), windowMs: intEnv(env, 'JICAI_RATE_WINDOW_MS', 60_000) },
+    requestTimeoutMs: intEnv(env, 'JICAI_REQUEST_TIMEOUT_MS', 300_000),
+    trustProxy: env.JICAI_TRUST_PROXY || false,
     generatedMasterKey: master.generated,
   };
 }

@@ -1,15 +1,15 @@
 import type { Config } from './config.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
-import type { Dispatcher } from './http/health.js';
+import type { Jobs } from './http/health.js';
 
 /** Everything a service needs, built once per process (or per test). */
 export interface AppContext {
   db: Db;
   config: Config;
   clock: Clock;
-  /** The job queue's health probe: Redis in production, in-process in embedded mode. */
-  queue: Dispatcher;
+  /** The job side: BullMQ through the outbox relay in production, the in-process runner in embedded mode. */
+  jobs: Jobs;
 }
 
 export type Role = 'operator' | 'alliance' | 'hospital' | 'manufacturer';

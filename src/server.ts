@@ -1,18 +1,22 @@
+import { join } from 'node:path';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { inProcessDispatcher, redisDispatcher } from './http/health.js';
-import { join } from 'node:path';
 import { sealAll } from './audit/service.js';
 import { bidWriter } from './bids/writer.js';
+import { jobSide } from '../jobs/index.js';
+import { processors } from '../jobs/processors/index.js';
 
 const config = loadConfig();
 const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
 await runMigrations(db);
-const queue = config.redisUrl ? redisDispatcher(config.redisUrl) : inProcessDispatcher();
-const app = await buildApp({ db, config, clock: systemClock, queue });
+// Embedded: the processors run here. With Redis: this process only relays its jobs; `npm run worker` runs them.
+const jobs = jobSide({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors });
+const ctx = { db, config, clock: systemClock, jobs };
+const app = await buildApp(ctx);
+await jobs.start(ctx);
 
 if (config.generatedMasterKey) {
   // Printed once, on the first start of an embedded installation; it is also in data/master-key.
@@ -27,7 +31,7 @@ const shutdown = async () => {
   clearInterval(sealer);
   await app.close();
   await bidWriter(db).settled();
-  await queue.close();
+  await jobs.close();
   await db.close();
   process.exit(0);
 };

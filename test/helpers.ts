@@ -13,7 +13,6 @@ import type { Config } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
 import { createDb, type Db } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { inProcessDispatcher, redisDispatcher } from '../src/http/health.js';
 import type { Page } from '../src/http/pagination.js';
 import type { BidAccepted, BidInput, BidView } from '../src/bids/schemas.js';
 import type { Product, ProductInput } from '../src/catalogue/schemas.js';
@@ -22,11 +21,14 @@ import type { Organization, OrganizationInput, Suspension, SuspensionInput, Toke
 import type { Agreement, Allocation, Preference, PreferenceInput, Results } from '../src/results/schemas.js';
 import type { Item, ItemInput, Round, RoundInput, RoundPatch } from '../src/rounds/schemas.js';
 import type { MonitoringRules, Rules } from '../src/rules/presets.js';
+import { jobSide, type JobSide } from '../jobs/index.js';
+import { processors as allProcessors } from '../jobs/processors/index.js';
+import type { Processors } from '../jobs/processors/types.js';
 
 export const MASTER = 'test-master-key-0123456789abcdef';
 export const op: Record<string, string> = { authorization: `Bearer ${MASTER}` };
 
-export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; close(): Promise<void>; url: string | null }
+export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; jobs: JobSide; close(): Promise<void>; url: string | null }
 
 declare module 'vitest' { interface ProvidedContext { template: string; testDbPrefix: string; pgliteTemplate: string } }
 
@@ -34,13 +36,14 @@ declare module 'vitest' { interface ProvidedContext { template: string; testDbPr
  * A fresh app on a fresh database: a clone of the migrated template on the
  * real PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function testApp(opts: { pglite?: boolean; config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors } = {}): Promise<TestApp> {
   const base = process.env.DATABASE_URL;
   let db: Db;
   let url: string | null = null;
+  let name = `pglite_${randomBytes(6).toString('hex')}`;
   let drop = async () => {};
   if (base && !opts.pglite) {
-    const name = `${inject('testDbPrefix')}${randomBytes(6).toString('hex')}`;
+    name = `${inject('testDbPrefix')}${randomBytes(6).toString('hex')}`;
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
     await admin.end();
@@ -68,17 +71,23 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   }
   const config: Config = {
     port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'jicai-')), logLevel: 'silent',
-    databaseUrl: url, redisUrl: process.env.REDIS_URL ?? null, masterKey: MASTER, bidKek: randomBytes(32),
-    bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false, ...opts.config,
+    databaseUrl: url, redisUrl: url ? process.env.REDIS_URL ?? null : null, queuePrefix: `jicai-test-${name}`, jobBackoffMs: 50, masterKey: MASTER, bidKek: randomBytes(32),
+    bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false,
+    maxUploadRows: 5_000_000, rateLimit: { max: 1_000_000, windowMs: 60_000 }, requestTimeoutMs: 60_000, trustProxy: false, ...opts.config,
   };
   const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
-  const queue = config.redisUrl && !opts.pglite ? redisDispatcher(config.redisUrl) : inProcessDispatcher();
-  const ctx: AppContext = { db, config, clock, queue };
+  // The real job side of the mode: BullMQ workers in this process on real Redis (a prefix per test database), else the
+  // in-process runner; its timers are off, since the clock is manual: a test runs due jobs with jobs.runDue or a kick.
+  const jobs = jobSide({
+    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: true, timers: false, pollMs: 200,
+  });
+  const ctx: AppContext = { db, config, clock, jobs };
   const app = await buildApp(ctx, { logger: process.env.TEST_LOG ? { level: 'error' } : false });
   await app.ready();
+  await jobs.start(ctx);
   return {
-    app, ctx, clock, db, url,
-    async close() { try { await app.close(); await queue.close(); await db.close(); } finally { await drop(); } },
+    app, ctx, clock, db, url, jobs,
+    async close() { try { await app.close(); await jobs.close(); await db.close(); } finally { await drop(); } },
   };
 }
 

@@ -11,9 +11,11 @@ import { DIR, psql, type Section } from './common.js';
 import { BIDS, HOSPITALS, ITEMS, national } from './national.js';
 import * as bids from './bids.js';
 import * as agreements from './agreements.js';
+import * as layout from './layout.js';
+import * as embedded from './embedded.js';
 
 /** The modules after the national round, in the order they run (each may add data the next ones see). */
-const MODULES: Record<string, { run: (n: Awaited<ReturnType<typeof national>>) => Promise<Section | Section[]> }> = { agreements, bids };
+const MODULES: Record<string, { run: (n: Awaited<ReturnType<typeof national>>) => Promise<Section | Section[]> }> = { agreements, layout, bids, embedded };
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const started = Date.now();

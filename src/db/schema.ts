@@ -145,6 +145,19 @@ export const demand = pgTable('demand', {
   index('demand_preferred_idx').on(t.roundNo, t.preferredNo, t.hospitalNo, t.itemNo).where(sql`${t.preferredNo} IS NOT NULL`),
 ]);
 
+/**
+ * Per item of a round: how many hospitals report demand and its total, kept
+ * by every demand write (the round row is locked while demand changes), so
+ * that reading the volume on offer (GET /demand, opening, OCDS) never scans
+ * the round's 3,000,000 demand rows.
+ */
+export const demandTotals = pgTable('demand_totals', {
+  roundNo: integer('round_no').notNull(),
+  hospitals: integer('hospitals').notNull(),
+  quantity: bigint('quantity', { mode: 'bigint' }).notNull(),
+  itemNo: smallint('item_no').notNull(),
+}, (t) => [primaryKey({ columns: [t.roundNo, t.itemNo] })]);
+
 /** One row per manufacturer and item; the price lives only inside `sealed` until opening. */
 export const bids = pgTable('bids', {
   roundId: text('round_id').notNull(),
@@ -310,3 +323,35 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   body: text('body').notNull(),
   createdAt: tstz('created_at').notNull().default(sql`now()`),
 }, (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_created_idx').on(t.createdAt)]);
+
+export type OutboxState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * The transactional outbox (ENGINEERING.md "Two modes"): a job is a row
+ * written in the same transaction as the change that asks for it, so no
+ * request is lost between the database and the queue. In production a relay
+ * moves rows to BullMQ (job id = outbox id and version); in embedded mode the
+ * same processors run from these rows in-process. `key` names a job that is
+ * rescheduled rather than repeated (one per round and transition): a
+ * reschedule or cancel bumps `version`, and a job of an older version does nothing.
+ */
+export const outbox = pgTable('outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  key: text('key'),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  runAt: tstz('run_at').notNull(),
+  version: integer('version').notNull().default(1),
+  /** The version BullMQ holds (production); null until relayed. */
+  relayedVersion: integer('relayed_version'),
+  state: text('state').$type<OutboxState>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  result: jsonb('result'),
+  createdAt: tstz('created_at').notNull(),
+  finishedAt: tstz('finished_at'),
+}, (t) => [
+  uniqueIndex('outbox_key').on(t.key),
+  index('outbox_due_idx').on(t.runAt).where(sql`${t.state} = 'pending'`),
+  index('outbox_unrelayed_idx').on(t.id).where(sql`${t.relayedVersion} IS DISTINCT FROM ${t.version}`),
+]);

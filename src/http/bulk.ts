@@ -56,42 +56,54 @@ function byteLimit(limit: number): Transform {
   });
 }
 
-/** A line of the body, or a line that could not be taken (too long, not UTF-8, a NUL byte). */
-type RawLine = { line: number; text: string } | { line: number; error: string };
+/**
+ * A run of consecutive lines of the body: line `start + i` is `lines[i]`, or
+ * could not be taken (too long, not UTF-8, a NUL byte) when `errors` names it.
+ */
+export interface LineRun { start: number; lines: string[]; errors: Map<number, string> | null }
 
 /**
- * Splits a byte stream into lines in one linear pass. The complete lines of a
- * chunk are checked (UTF-8, no NUL) and decoded together, then split; only a
- * line that runs over a chunk boundary is carried, as pieces, and a line
- * longer than MAX_LINE_BYTES is dropped as it streams and reported by number.
- * A BOM at the start and a CR before each LF are removed.
+ * Splits a byte stream into lines in one linear pass, a run of lines per
+ * chunk (a generator step or an object per line would cost more than the
+ * parsing). The complete lines of a chunk are checked (UTF-8, no NUL) and
+ * decoded together, then split; only a line that runs over a chunk boundary
+ * is carried, as pieces, and a line longer than MAX_LINE_BYTES is dropped as
+ * it streams and reported by number. A BOM at the start and a CR before each
+ * LF are removed.
  */
-export async function* splitLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
-  let line = 0;
+export async function* splitLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<LineRun> {
+  let next = 1;
   let carry: Buffer[] = [];
   let carried = 0;
   let overlong = false;
-  const one = (buf: Buffer): RawLine => {
-    line++;
-    if (!isUtf8(buf)) return { line, error: 'not valid UTF-8' };
-    if (buf.includes(0)) return { line, error: 'NUL byte in the data' };
-    return { line, text: clean(buf.toString('utf8')) };
+  let run: LineRun = { start: 1, lines: [], errors: null };
+  const fail = (message: string) => { (run.errors ??= new Map()).set(run.start + run.lines.length, message); run.lines.push(''); };
+  const push = (t: string) => {
+    if (run.start + run.lines.length === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+    run.lines.push(t.charCodeAt(t.length - 1) === 13 ? t.slice(0, -1) : t);
   };
-  const clean = (t: string) => {
-    if (line === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-    return t.endsWith('\r') ? t.slice(0, -1) : t;
+  const one = (buf: Buffer) => {
+    if (buf.length > MAX_LINE_BYTES) fail(`line longer than ${MAX_LINE_BYTES} bytes`);
+    else if (!isUtf8(buf)) fail('not valid UTF-8');
+    else if (buf.includes(0)) fail('NUL byte in the data');
+    else push(buf.toString('utf8'));
   };
-  function* region(buf: Buffer): Generator<RawLine> {
-    // Fast path: the whole region is clean, decoded and split at once.
+  /** Complete lines between two newlines. */
+  const region = (buf: Buffer) => {
     if (isUtf8(buf) && !buf.includes(0)) {
+      // Fast path: decoded and split at once.
       const lines = buf.toString('utf8').split('\n');
-      for (const t of lines) { line++; yield { line, text: clean(t) }; }
-      return;
+      let ok = true;
+      for (const t of lines) if (t.length > MAX_LINE_BYTES) { ok = false; break; }
+      if (ok) { for (const t of lines) push(t); return; }
     }
-    let from = 0;
-    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, from)) { yield one(buf.subarray(from, nl)); from = nl + 1; }
-    yield one(buf.subarray(from));
-  }
+    for (let from = 0; ;) {
+      const nl = buf.indexOf(10, from);
+      one(buf.subarray(from, nl < 0 ? buf.length : nl));
+      if (nl < 0) return;
+      from = nl + 1;
+    }
+  };
   for await (const raw of stream) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     const first = chunk.indexOf(10);
@@ -101,31 +113,32 @@ export async function* splitLines(stream: AsyncIterable<Buffer | string>): Async
       continue;
     }
     // The line that ends at the first newline started in an earlier chunk (or is this chunk's first).
-    if (overlong || carried + first > MAX_LINE_BYTES) { line++; yield { line, error: `line longer than ${MAX_LINE_BYTES} bytes` }; } else yield one(carry.length ? Buffer.concat([...carry, chunk.subarray(0, first)]) : chunk.subarray(0, first));
+    if (overlong || carried + first > MAX_LINE_BYTES) fail(`line longer than ${MAX_LINE_BYTES} bytes`);
+    else one(carry.length ? Buffer.concat([...carry, chunk.subarray(0, first)]) : chunk.subarray(0, first));
     carry = []; carried = 0; overlong = false;
     const last = chunk.lastIndexOf(10);
-    if (last > first) yield* regionChecked(chunk.subarray(first + 1, last));
+    if (last > first) region(chunk.subarray(first + 1, last));
     const rest = chunk.subarray(last + 1);
     if (rest.length > MAX_LINE_BYTES) overlong = true; else if (rest.length) { carry = [Buffer.from(rest)]; carried = rest.length; }
+    yield run;
+    next = run.start + run.lines.length;
+    run = { start: next, lines: [], errors: null };
   }
-  if (overlong) { line++; yield { line, error: `line longer than ${MAX_LINE_BYTES} bytes` }; } else if (carry.length) yield one(Buffer.concat(carry));
-
-  /** Lines of a region between two newlines; an over-long one among them is reported, not decoded. */
-  function* regionChecked(buf: Buffer): Generator<RawLine> {
-    if (buf.length <= MAX_LINE_BYTES) { yield* region(buf); return; }
-    let from = 0;
-    for (let nl = buf.indexOf(10); ; nl = buf.indexOf(10, from)) {
-      const end = nl < 0 ? buf.length : nl;
-      if (end - from > MAX_LINE_BYTES) { line++; yield { line, error: `line longer than ${MAX_LINE_BYTES} bytes` }; } else yield* region(buf.subarray(from, end));
-      if (nl < 0) return;
-      from = nl + 1;
-    }
-  }
+  if (overlong) fail(`line longer than ${MAX_LINE_BYTES} bytes`); else if (carry.length) one(Buffer.concat(carry));
+  if (run.lines.length) yield run;
 }
 
 /** RFC 4180 fields of one CSV line (quotes around fields, "" inside them), trimmed; null when the quotes do not close. */
 export function csvFields(line: string): string[] | null {
-  if (!line.includes('"')) return line.split(',').map((f) => f.trim());
+  if (!line.includes('"')) {
+    const fields = line.split(',');
+    // Trim only what needs it: most fields have no surrounding space.
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      if (f.length && (f.charCodeAt(0) <= 32 || f.charCodeAt(f.length - 1) <= 32)) fields[i] = f.trim();
+    }
+    return fields;
+  }
   const out: string[] = [];
   let i = 0;
   for (;;) {
@@ -157,35 +170,51 @@ export function csvFields(line: string): string[] | null {
 }
 
 /**
- * Records of a bulk body with their line numbers; unreadable lines come as
- * errors and the rest is still read, so one upload reports as many bad lines
- * as it has. `fields` are the record fields the route knows: a CSV header or
- * an NDJSON/JSON key outside them is an error. Blank lines are skipped.
+ * Records of a bulk body with their line numbers, a batch at a time;
+ * unreadable lines come as errors and the rest is still read, so one upload
+ * reports as many bad lines as it has. `fields` are the record fields the
+ * route knows: a CSV header or an NDJSON/JSON key outside them is an error.
+ * Blank lines are skipped.
  */
-export async function* readBulk(body: BulkBody, fields: readonly string[]): AsyncGenerator<BulkItem> {
+export async function* readBulkBatches(body: BulkBody, fields: readonly string[]): AsyncGenerator<BulkItem[]> {
   const known = new Set(fields);
-  if (body.format === 'json') { yield* readJsonArray(body.stream, known); return; }
+  if (body.format === 'json') {
+    for await (const it of readJsonArray(body.stream, known)) yield [it];
+    return;
+  }
   let header: string[] | null = null;
-  for await (const l of splitLines(body.stream)) {
-    if ('error' in l) {
-      if (body.format === 'csv' && header === null) throw validation('The CSV header cannot be read', [{ line: l.line, message: l.error }]);
-      yield l;
-      continue;
+  for await (const run of splitLines(body.stream)) {
+    const out: BulkItem[] = [];
+    for (let i = 0; i < run.lines.length; i++) {
+      const line = run.start + i;
+      const error = run.errors?.get(line);
+      if (error !== undefined) {
+        if (body.format === 'csv' && header === null) throw validation('The CSV header cannot be read', [{ line, message: error }]);
+        out.push({ line, error });
+        continue;
+      }
+      const text = run.lines[i];
+      if (body.format === 'ndjson') {
+        if (text.trim() !== '') out.push(jsonRecord(line, text, known));
+        continue;
+      }
+      if (header === null) { header = csvHeader(text, known); continue; }
+      if (text.length === 0 || text.trim() === '') continue;
+      const values = csvFields(text);
+      if (values === null) { out.push({ line, error: 'malformed CSV (unbalanced quotes)' }); continue; }
+      if (values.length !== header.length) { out.push({ line, error: 'wrong number of columns' }); continue; }
+      const record: Record<string, unknown> = {};
+      for (let k = 0; k < header.length; k++) if (values[k] !== '') record[header[k]] = values[k];
+      out.push({ line, record });
     }
-    if (body.format === 'ndjson') {
-      if (l.text.trim() !== '') yield jsonRecord(l.line, l.text, known);
-      continue;
-    }
-    if (header === null) { header = csvHeader(l.text, known); continue; }
-    if (l.text.trim() === '') continue;
-    const values = csvFields(l.text);
-    if (values === null) { yield { line: l.line, error: 'malformed CSV (unbalanced quotes)' }; continue; }
-    if (values.length !== header.length) { yield { line: l.line, error: 'wrong number of columns' }; continue; }
-    const record: Record<string, unknown> = {};
-    for (let i = 0; i < header.length; i++) if (values[i] !== '') record[header[i]] = values[i];
-    yield { line: l.line, record };
+    if (out.length) yield out;
   }
   if (body.format === 'csv' && header === null) throw validation('The upload is empty: a CSV upload starts with its header line', [{ line: 1, message: 'missing header' }]);
+}
+
+/** The records of a bulk body one at a time (see readBulkBatches, which the COPY paths use). */
+export async function* readBulk(body: BulkBody, fields: readonly string[]): AsyncGenerator<BulkItem> {
+  for await (const batch of readBulkBatches(body, fields)) yield* batch;
 }
 
 function csvHeader(text: string, known: Set<string>): string[] {
@@ -319,17 +348,23 @@ export class LineErrors {
  * anything failed nothing more is sent (the upload will fail as a whole).
  */
 export async function* copyStream(
-  items: AsyncIterable<BulkItem>, errors: LineErrors, counter: { rows: number },
-  toCopy: (r: BulkRecord) => string | { error: string; malformed?: boolean },
+  items: AsyncIterable<BulkItem | BulkItem[]>, errors: LineErrors, counter: { rows: number },
+  toCopy: (r: BulkRecord) => string | { error: string; malformed?: boolean }, maxRows = Infinity,
 ): AsyncGenerator<string> {
   let batch = '';
-  for await (const it of items) {
-    if ('error' in it) { errors.add(it.line, it.error, true); continue; }
-    const out = toCopy(it);
-    if (typeof out !== 'string') { errors.add(it.line, out.error, out.malformed ?? false); continue; }
-    counter.rows++;
-    if (errors.any) continue;
-    batch += out;
+  for await (const got of items) {
+    for (const it of Array.isArray(got) ? got : [got]) {
+      if (counter.rows >= maxRows && !('error' in it)) {
+        throw new Problem(413, 'payload-too-large', 'Upload too large', `An upload holds at most ${maxRows} records; nothing was written`,
+          [{ line: it.line, message: `record ${maxRows + 1} of the upload` }]);
+      }
+      if ('error' in it) { errors.add(it.line, it.error, true); continue; }
+      const out = toCopy(it);
+      if (typeof out !== 'string') { errors.add(it.line, out.error, out.malformed ?? false); continue; }
+      counter.rows++;
+      if (errors.any) continue;
+      batch += out;
+    }
     if (batch.length > 65536) { yield batch; batch = ''; }
   }
   if (batch && !errors.any) yield batch;

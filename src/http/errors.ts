@@ -7,9 +7,25 @@ export function sendProblem(reply: FastifyReply, p: Problem) {
   return reply.code(p.status).type(PROBLEM_JSON).send(p.toJSON());
 }
 
+/**
+ * The database (or the network to it) is gone for the moment: connection
+ * refused or reset, the server shutting down or starting (57P01–57P03), a
+ * connection exception (class 08), a connection the driver closed. The
+ * request failed and wrote nothing; the same request can be sent again.
+ */
+export function isUnavailable(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECTION_CLOSED', 'CONNECTION_ENDED',
+    'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08');
+}
+
+/** Seconds a client should wait before sending a refused request again. */
+export const RETRY_AFTER_S = 2;
+
 /** Maps every error, Fastify's own included, to problem+json; never a stack trace or SQL. */
 export function toProblem(err: FastifyError | Error): Problem {
   if (err instanceof Problem) return err;
+  if (isUnavailable(err)) return new Problem(503, 'unavailable', 'Service unavailable', 'The database is not reachable at the moment; nothing was written, send the request again');
   const e = err as FastifyError;
   if (e.validation) {
     const where = e.validationContext && e.validationContext !== 'body' ? `${e.validationContext}: ` : '';
@@ -39,8 +55,30 @@ export function toProblem(err: FastifyError | Error): Problem {
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const p = toProblem(err);
-    if (p.status >= 500) req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
+    if (p.status === 503) {
+      req.log.warn({ err: { message: err.message, code: err.code } }, 'dependency unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_S));
+    } else if (p.status >= 500) req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'request failed');
     return sendProblem(reply, p);
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, notFound(`Route ${req.method} ${req.url.split('?')[0]}`)));
+}
+
+/**
+ * Errors Node meets before a request reaches Fastify (a request that did not
+ * arrive in time, headers too large, unparseable HTTP): answered as
+ * problem+json like every other error, then the connection is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const p = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? new Problem(408, 'request-timeout', 'Request timeout', 'The request did not arrive in time')
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? new Problem(431, 'headers-too-large', 'Request headers too large', 'The request headers are too large')
+      : new Problem(400, 'validation', 'Malformed request', 'The request is not valid HTTP');
+  const body = JSON.stringify(p.toJSON());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${p.status} ${p.title}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

@@ -12,13 +12,13 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { public: true },
     schema: { tags: ['platform'], security: [], response: { 200: Health, 503: Health } },
   }, async (_req, reply) => {
-    const { db, queue } = app.ctx;
+    const { db, jobs } = app.ctx;
     const dbOk = await db.query('SELECT 1').then(() => true, () => false);
-    const queueOk = await queue.ping().then(() => true, () => false);
+    const queueOk = await jobs.ping().then(() => true, () => false);
     const body = {
       status: dbOk && queueOk ? 'ok' as const : 'degraded' as const,
       db: dbOk ? 'ok' as const : 'down' as const,
-      queue: queue.kind === 'in-process' ? 'in-process' as const : queueOk ? 'ok' as const : 'down' as const,
+      queue: jobs.kind === 'in-process' ? 'in-process' as const : queueOk ? 'ok' as const : 'down' as const,
     };
     return reply.code(dbOk && queueOk ? 200 : 503).send(body);
   });

@@ -88,7 +88,7 @@ async function load(db: Queryable, r: RoundRow) {
   const [alliance] = await db.query<OrgRow>('SELECT id, name, region_code FROM organizations WHERE id = $1', [r.allianceId]);
   const items = await loadItems(db, r.id);
   const totals = await db.query<{ item_no: number; quantity: string }>(
-    'SELECT item_no, sum(quantity)::text AS quantity FROM demand WHERE round_no = $1 GROUP BY item_no', [r.no]);
+    'SELECT item_no, quantity::text AS quantity FROM demand_totals WHERE round_no = $1', [r.no]);
   const demandOf = new Map(totals.map((t) => [t.item_no, t.quantity]));
   // Bidders only once the bids are open: before that even their number is sealed.
   const bidders = opened ? await db.query<OrgRow>(

@@ -6,7 +6,7 @@ import type { Queryable } from '../db/client.js';
 import { organizations, suspensions, tokens } from '../db/schema.js';
 import { appendEvent, PLATFORM_CHAIN } from '../audit/service.js';
 import { hashToken } from '../http/auth.js';
-import { LineErrors, copyLine, copyStream, readBulk, type BulkBody } from '../http/bulk.js';
+import { LineErrors, copyLine, copyStream, readBulkBatches, type BulkBody } from '../http/bulk.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { invalidInput, notFound, unprocessable } from '../http/problem.js';
 import { newId } from '../ids.js';
@@ -72,7 +72,7 @@ export async function bulkCreateOrganizations(ctx: AppContext, p: Principal, bod
     await tx.query(`CREATE TEMP TABLE org_stage (line int, id text, kind text, name text, region_code text,
       region_codes text[], external_id text) ON COMMIT DROP`);
     await tx.copyFrom('COPY org_stage FROM STDIN',
-      copyStream(readBulk(body, BULK_FIELDS), errors, counter, (it) => stageOrganization(it.record, it.line)));
+      copyStream(readBulkBatches(body, BULK_FIELDS), errors, counter, (it) => stageOrganization(it.record, it.line), ctx.config.maxUploadRows));
     const dups = await tx.query<{ line: number; message: string }>(
       `SELECT s.line, 'externalId ' || s.external_id || ' repeats line ' || f.first AS message
          FROM org_stage s JOIN (SELECT external_id, min(line) AS first FROM org_stage

@@ -40,26 +40,83 @@ interface AgreementRow {
   demand: number; agreed_quantity: number; unit_price: string; comparable: string;
 }
 
+/** A page's filters: each given one becomes a condition of its own (no `$n IS NULL OR …`, which a generic plan cannot index). */
+interface Filters { round: number; roundId: string; manufacturer?: number; hospital?: number; item?: number; after: [number, number]; limit: number }
+
+/** Numbered parameters for SQL built from parts. */
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown, type: string): string { this.values.push(v); return `$${this.values.length}::${type}`; }
+}
+
 /**
  * The agreements of a set `d` of demand rows (DOMAIN.md: a hospital is
  * supplied by its preferred manufacturer when that one won, else by its
  * unit's winner), with string ids, for the page's rows only. The same rule
  * as the agreements view, applied after the page's rows are chosen.
  */
-const AGREEMENTS_OF = (level: 'province' | 'city') => `
-  SELECT d.hospital_no, d.item_no, h.id AS hospital_id, i.code AS item_code, m.id AS manufacturer_id, pr.id AS product_id,
+function agreementsOf(f: Filters, x: Params, level: 'province' | 'city', round: string) {
+  // Ids by scalar subqueries: each is planned on its own (a nine-way join took the planner longer than the page took to run).
+  return `
+  SELECT d.hospital_no, d.item_no, (SELECT id FROM organizations WHERE no = d.hospital_no) AS hospital_id,
+         (SELECT code FROM items WHERE round_id = ${x.add(f.roundId, 'text')} AND no = d.item_no) AS item_code,
+         (SELECT id FROM organizations WHERE no = w.manufacturer_no) AS manufacturer_id, (SELECT id FROM products WHERE no = w.product_no) AS product_id,
          d.quantity AS demand, round(d.quantity * w.agreed_volume_ratio)::int AS agreed_quantity,
          round(w.unit_price, 4)::text AS unit_price, round(w.comparable_unit_price, 4)::text AS comparable
     FROM d
     JOIN organizations h ON h.no = d.hospital_no
-    JOIN allocations a ON a.round_no = $1 AND a.item_no = d.item_no AND a.unit = ${unitSql('h', level)}
-    LEFT JOIN award_winners pw ON pw.round_no = $1 AND pw.item_no = d.item_no AND pw.manufacturer_no = d.preferred_no
-    JOIN award_winners w ON w.round_no = $1 AND w.item_no = d.item_no AND w.manufacturer_no = coalesce(pw.manufacturer_no, a.manufacturer_no)
-    JOIN items i ON i.round_id = $2 AND i.no = d.item_no
-    JOIN organizations m ON m.no = w.manufacturer_no
-    JOIN products pr ON pr.no = w.product_no
-   WHERE $3::int IS NULL OR w.manufacturer_no = $3
-   ORDER BY d.hospital_no, d.item_no LIMIT $8::int`;
+    JOIN allocations a ON a.round_no = ${round} AND a.item_no = d.item_no AND a.unit = ${unitSql('h', level)}
+    LEFT JOIN award_winners pw ON pw.round_no = ${round} AND pw.item_no = d.item_no AND pw.manufacturer_no = d.preferred_no
+    JOIN award_winners w ON w.round_no = ${round} AND w.item_no = d.item_no AND w.manufacturer_no = coalesce(pw.manufacturer_no, a.manufacturer_no)
+   ${f.manufacturer !== undefined ? `WHERE w.manufacturer_no = ${x.add(f.manufacturer, 'int')}` : ''}
+   ORDER BY d.hospital_no, d.item_no LIMIT ${x.add(f.limit, 'int')}`;
+}
+
+/**
+ * A page of demand rows of awarded items in key order (each is one
+ * agreement), chosen before anything is joined: an ordered range of demand's
+ * primary key. With a manufacturer filter too (one hospital's rows), the
+ * limit applies after it.
+ */
+function page(f: Filters, x: Params, round: string) {
+  const where = [`round_no = ${round}`, `item_no IN (SELECT item_no FROM award_winners WHERE round_no = ${round})`,
+    `(hospital_no, item_no) > (${x.add(f.after[0], 'int')}, ${x.add(f.after[1], 'int')})`];
+  if (f.hospital !== undefined) where.push(`hospital_no = ${x.add(f.hospital, 'int')}`);
+  if (f.item !== undefined) where.push(`item_no = ${x.add(f.item, 'int')}`);
+  return `WITH d AS MATERIALIZED (SELECT * FROM demand WHERE ${where.join(' AND ')}
+    ORDER BY hospital_no, item_no ${f.manufacturer === undefined ? `LIMIT ${x.add(f.limit, 'int')}` : ''})`;
+}
+
+/**
+ * A manufacturer's page: the hospitals of its supply units (for the items it
+ * supplies there) and those that prefer it, walked in key order over the
+ * small hospital table, each probing demand by its primary key; a row that
+ * another (preferred) winner supplies is left out. The LIMIT stops the walk,
+ * so the round's demand is never read whole.
+ */
+function manufacturerPage(f: Filters, x: Params, level: 'province' | 'city', round: string) {
+  const m = x.add(f.manufacturer, 'int');
+  const item = f.item !== undefined ? `AND dd.item_no = ${x.add(f.item, 'int')}` : '';
+  const [h0, i0] = [x.add(f.after[0], 'int'), x.add(f.after[1], 'int')];
+  return `
+  WITH mine AS MATERIALIZED (SELECT unit, array_agg(item_no) AS items FROM allocations WHERE round_no = ${round} AND manufacturer_no = ${m} GROUP BY unit),
+  won AS MATERIALIZED (SELECT array_agg(item_no) AS items FROM award_winners WHERE round_no = ${round} AND manufacturer_no = ${m}),
+  preferring AS MATERIALIZED (SELECT DISTINCT hospital_no FROM demand WHERE round_no = ${round} AND preferred_no = ${m}),
+  d AS MATERIALIZED (
+    SELECT x.* FROM organizations h
+      LEFT JOIN mine ON mine.unit = ${unitSql('h', level)}
+      CROSS JOIN won
+      CROSS JOIN LATERAL (
+        SELECT dd.* FROM demand dd
+         WHERE dd.round_no = ${round} AND dd.hospital_no = h.no ${item}
+           AND (dd.item_no = ANY(mine.items) OR (dd.preferred_no = ${m} AND dd.item_no = ANY(won.items)))
+      ) x
+     WHERE h.kind = 'hospital' AND (mine.unit IS NOT NULL OR h.no IN (SELECT hospital_no FROM preferring))
+       AND h.no >= ${h0} AND (h.no, x.item_no) > (${h0}, ${i0})
+       AND NOT EXISTS (SELECT 1 FROM award_winners pw WHERE pw.round_no = ${round} AND pw.item_no = x.item_no
+                         AND pw.manufacturer_no = x.preferred_no AND pw.manufacturer_no <> ${m})
+     ORDER BY h.no, x.item_no LIMIT ${x.add(f.limit, 'int')})`;
+}
 
 /** Number of an organization by id (null when there is none: the filter then matches nothing). */
 async function noOf(db: Queryable, id: string | undefined | null): Promise<number | null | undefined> {
@@ -67,44 +124,6 @@ async function noOf(db: Queryable, id: string | undefined | null): Promise<numbe
   const [row] = await db.query<{ no: number }>('SELECT no FROM organizations WHERE id = $1', [id]);
   return row ? row.no : null;
 }
-
-/**
- * A page of demand rows of awarded items in key order (each is one agreement),
- * chosen before anything is joined: an ordered range of demand's primary key.
- */
-const PAGE = `
-  WITH d AS MATERIALIZED (
-    SELECT * FROM demand
-     WHERE round_no = $1 AND item_no IN (SELECT item_no FROM award_winners WHERE round_no = $1)
-       AND ($4::int IS NULL OR hospital_no = $4) AND ($5::int IS NULL OR item_no = $5) AND (hospital_no, item_no) > ($6::int, $7::int)
-     -- With a manufacturer filter too (one hospital's rows), the limit applies after it.
-     ORDER BY hospital_no, item_no LIMIT CASE WHEN $3::int IS NULL THEN $8::int END)`;
-
-/**
- * A manufacturer's page: the hospitals of its supply units (for the items it
- * supplies there) and those that prefer it, walked in key order over the
- * small hospital table, each probing demand by its primary key; the rows that
- * another (preferred) winner supplies fall out in AGREEMENTS_OF. The LIMIT
- * stops the walk, so the round's demand is never read whole.
- */
-const MANUFACTURER_PAGE = (level: 'province' | 'city') => `
-  WITH mine AS MATERIALIZED (SELECT unit, array_agg(item_no) AS items FROM allocations WHERE round_no = $1 AND manufacturer_no = $3 GROUP BY unit),
-  won AS MATERIALIZED (SELECT array_agg(item_no) AS items FROM award_winners WHERE round_no = $1 AND manufacturer_no = $3),
-  preferring AS MATERIALIZED (SELECT DISTINCT hospital_no FROM demand WHERE round_no = $1 AND preferred_no = $3),
-  d AS MATERIALIZED (
-    SELECT x.* FROM organizations h
-      LEFT JOIN mine ON mine.unit = ${unitSql('h', level)}
-      CROSS JOIN won
-      CROSS JOIN LATERAL (
-        SELECT dd.* FROM demand dd
-         WHERE dd.round_no = $1 AND dd.hospital_no = h.no AND ($5::int IS NULL OR dd.item_no = $5)
-           AND (dd.item_no = ANY(mine.items) OR (dd.preferred_no = $3 AND dd.item_no = ANY(won.items)))
-      ) x
-     WHERE h.kind = 'hospital' AND (mine.unit IS NOT NULL OR h.no IN (SELECT hospital_no FROM preferring))
-       AND ($4::int IS NULL OR h.no = $4) AND h.no >= $6::int AND (h.no, x.item_no) > ($6::int, $7::int)
-       AND NOT EXISTS (SELECT 1 FROM award_winners pw WHERE pw.round_no = $1 AND pw.item_no = x.item_no
-                         AND pw.manufacturer_no = x.preferred_no AND pw.manufacturer_no <> $3)
-     ORDER BY h.no, x.item_no LIMIT $8::int)`;
 
 /** Agreements of a round: hospitals see their own, manufacturers those they supply, the alliance and operator all. */
 export async function listAgreements(ctx: AppContext, p: Principal, r: RoundRow, q: AgreementQuery) {
@@ -123,9 +142,12 @@ export async function listAgreements(ctx: AppContext, p: Principal, r: RoundRow,
     item = row ? row.no : null;
   }
   if (hospital === null || manufacturer === null || item === null) return { data: [], nextCursor: null };
-  const byManufacturer = manufacturer !== undefined && hospital === undefined;
-  const rows = await db.query<AgreementRow>((byManufacturer ? MANUFACTURER_PAGE(r.rules.regionLevel) : PAGE) + AGREEMENTS_OF(r.rules.regionLevel),
-    [r.no, r.id, manufacturer ?? null, hospital ?? null, item ?? null, afterHospital, afterItem, limit + 1]);
+  const f: Filters = { round: r.no, roundId: r.id, manufacturer, hospital, item, after: [afterHospital, afterItem], limit: limit + 1 };
+  const x = new Params();
+  const round = x.add(r.no, 'int');
+  const level = r.rules.regionLevel;
+  const head = manufacturer !== undefined && hospital === undefined ? manufacturerPage(f, x, level, round) : page(f, x, round);
+  const rows = await db.query<AgreementRow>(head + agreementsOf(f, x, level, round), x.values);
   return toPage(rows, limit, (a) => [a.hospital_no, a.item_no], (a) => ({
     hospitalId: a.hospital_id, itemCode: a.item_code, manufacturerId: a.manufacturer_id, productId: a.product_id,
     demand: a.demand, agreedQuantity: a.agreed_quantity, unitPrice: a.unit_price, comparableUnitPrice: a.comparable,

@@ -14,23 +14,29 @@ import { guardTransition } from '../rounds/lifecycle.js';
 import { notFound } from '../http/problem.js';
 import { unitCode, unitOfCode, unitSql, type RegionLevel } from './units.js';
 
-/** Step 1: the round's demand of awarded items by (item, unit, preferred manufacturer), into award_demand. */
+/**
+ * Step 1: the round's demand of awarded items by (item, unit, preferred
+ * manufacturer), into award_demand: one pass over demand with one hash join
+ * (the hospitals); each item's agreed volume ratio comes as an array indexed
+ * by item number, so the plan does not depend on the small tables' statistics.
+ */
 async function stage(tx: Queryable, r: RoundRow): Promise<void> {
-  // The planner's row estimates for one round's slice of demand are poor; left alone it may probe an
-  // index once per hospital and item. Hash joins and hash aggregation keep it one pass over demand.
+  const awarded = await tx.query<{ no: number; ratio: string }>(
+    `SELECT i.no, ir.agreed_volume_ratio::text AS ratio FROM item_results ir JOIN items i ON i.round_id = ir.round_id AND i.code = ir.item_code
+      WHERE ir.round_id = $1 AND ir.outcome = 'awarded'`, [r.id]);
+  const ratios: (string | null)[] = [];
+  for (const a of awarded) ratios[a.no - 1] = a.ratio;
+  // Hash aggregation keeps it one pass (a sort of millions of rows costs more than the scan); JIT compiling costs more than it saves.
   await tx.query(`SET LOCAL work_mem = '256MB'`);
   await tx.query('SET LOCAL enable_sort = off');
   await tx.query('SET LOCAL enable_nestloop = off');
   await tx.query('SET LOCAL jit = off');
   await tx.query(`CREATE TEMP TABLE award_demand ON COMMIT DROP AS
-    WITH awarded AS (
-      SELECT i.no AS item_no, ir.agreed_volume_ratio AS ratio FROM item_results ir
-        JOIN items i ON i.round_id = ir.round_id AND i.code = ir.item_code
-       WHERE ir.round_id = $2 AND ir.outcome = 'awarded')
     SELECT d.item_no, ${unitSql('h', r.rules.regionLevel)} AS unit, d.preferred_no, count(*)::int AS hospitals,
-           sum(d.quantity) AS demand, sum(round(d.quantity * a.ratio)) AS agreed
-      FROM demand d JOIN organizations h ON h.no = d.hospital_no JOIN awarded a ON a.item_no = d.item_no
-     WHERE d.round_no = $1 GROUP BY 1, 2, 3`, [r.no, r.id]);
+           sum(d.quantity) AS demand, sum(round(d.quantity * ($2::numeric[])[d.item_no])) AS agreed
+      FROM demand d JOIN organizations h ON h.no = d.hospital_no
+     WHERE d.round_no = $1 AND ($2::numeric[])[d.item_no] IS NOT NULL
+     GROUP BY 1, 2, 3`, [r.no, Array.from({ length: ratios.length }, (_, i) => ratios[i] ?? null)]);
   await tx.query('SET LOCAL enable_sort = on');
   await tx.query('SET LOCAL enable_nestloop = on');
 }

@@ -58,8 +58,8 @@ export function evaluateRound(r: Pick<RoundRow, 'rules'>, items: readonly ItemRo
 /** Stores the evaluated items and bids (item_results, bid_results) with each bid's revealed salt. */
 export async function storeResults(tx: Queryable, roundId: string, r: RoundRow, results: ItemResult[], bids: readonly OpenedBid[]) {
   const demand = new Map((await tx.query<{ code: string; total: string }>(
-    `SELECT i.code, sum(d.quantity)::text AS total FROM demand d JOIN items i ON i.round_id = $2 AND i.no = d.item_no
-      WHERE d.round_no = $1 GROUP BY i.code`, [r.no, roundId])).map((d) => [d.code, d.total]));
+    `SELECT i.code, t.quantity::text AS total FROM demand_totals t JOIN items i ON i.round_id = $2 AND i.no = t.item_no
+      WHERE t.round_no = $1`, [r.no, roundId])).map((d) => [d.code, d.total]));
   await tx.query(
     `INSERT INTO item_results (round_id, item_code, outcome, eligible_bidders, lowest, anchor, max_winners, agreed_volume_ratio, total_demand, price_drop)
      SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::numeric[], $6::numeric[], $7::int[], $8::numeric[], $9::bigint[], $10::numeric[])`,

@@ -131,48 +131,31 @@ function seqOf(s: bigint | number | string): bigint {
   return typeof s === 'bigint' ? s : BigInt(s);
 }
 
-export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], rules: Rules): ItemResult {
-  const results: BidResult[] = bids.map((bid) => {
+/** Step 1: every bid's prices and eligibility (same order as the bids). */
+function priceBids(item: ItemForEvaluation, bids: readonly BidForEvaluation[], rules: Rules): BidResult[] {
+  return bids.map((bid) => {
     const packagePrice = new D(bid.packagePrice);
     const prices = comparableUnitPrice(item, packagePrice, bid.packSize, bid.strength);
     if (prices === null) throw new ProductMismatchError(item.code, bid.manufacturerId, bid.productId);
     const reason = ineligibility(item, bid, rules);
     return {
-      manufacturerId: bid.manufacturerId,
-      productId: bid.productId,
-      packagePrice,
-      unitPrice: prices.unitPrice,
-      comparableUnitPrice: prices.comparableUnitPrice,
-      eligible: reason === null,
-      reason,
-      candidateBy: null,
-      rank: null,
-      winner: false,
+      manufacturerId: bid.manufacturerId, productId: bid.productId, packagePrice,
+      unitPrice: prices.unitPrice, comparableUnitPrice: prices.comparableUnitPrice,
+      eligible: reason === null, reason, candidateBy: null, rank: null, winner: false,
     };
   });
+}
 
-  const eligible = results.map((r, i) => ({ r, bid: bids[i]! })).filter((x) => x.r.eligible);
+interface Candidate { r: BidResult; seq: bigint }
+
+/** Steps 2–4: the anchor, the candidate tests and the exclusion of the highest price. */
+function candidatesOf(eligible: readonly { r: BidResult; bid: BidForEvaluation }[], item: ItemForEvaluation, rules: Rules) {
   const n = eligible.length;
-  const noWinners = (outcome: Outcome): ItemResult => ({
-    itemCode: item.code,
-    outcome,
-    eligibleBidders: n,
-    lowest: null,
-    anchor: null,
-    maxWinners: null,
-    agreedVolumeRatio: null,
-    priceDrop: null,
-    bids: results,
-  });
-  if (n === 0) return noWinners('no_eligible_bids');
-  if (n < rules.minBidders) return noWinners('insufficient_bidders');
-
   const prices = eligible.map((x) => x.r.comparableUnitPrice);
   const lowest = D.min(...prices);
   const highest = D.max(...prices);
   const anchor = rules.anchor === 'half_mean' ? D.max(lowest, mean(prices)!.times('0.5')) : lowest;
-
-  const candidates: { r: BidResult; seq: bigint }[] = [];
+  const candidates: Candidate[] = [];
   for (const { r, bid } of eligible) {
     const c = r.comparableUnitPrice;
     // Step 4: the highest price is excluded even if a test holds, unless it is also the lowest.
@@ -180,7 +163,11 @@ export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], 
     r.candidateBy = candidateTest(c, lowest, anchor, item, rules);
     if (r.candidateBy !== null) candidates.push({ r, seq: seqOf(bid.submissionSeq) });
   }
+  return { lowest, anchor, candidates };
+}
 
+/** Step 5: ranks by comparable price, then earlier final submission, then manufacturer id; the first maxWinners win. */
+function rankAndAward(candidates: Candidate[], maxWinners: number): Dec[] {
   candidates.sort((a, b) => {
     const byPrice = a.r.comparableUnitPrice.comparedTo(b.r.comparableUnitPrice);
     if (byPrice !== 0) return byPrice;
@@ -188,9 +175,6 @@ export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], 
     // Plain code-unit order, independent of locale.
     return a.r.manufacturerId < b.r.manufacturerId ? -1 : a.r.manufacturerId > b.r.manufacturerId ? 1 : 0;
   });
-
-  const maxWinners = stepLookup(rules.maxWinners, n);
-  if (maxWinners === null) throw new Error(`rules.maxWinners has no step for n = ${n}`);
   const winners: Dec[] = [];
   candidates.forEach((c, i) => {
     c.r.rank = i + 1;
@@ -199,22 +183,33 @@ export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], 
       winners.push(c.r.comparableUnitPrice);
     }
   });
+  return winners;
+}
 
-  // The lowest bid is always a candidate, so an awarded item has at least one winner.
+/** One item's evaluation (DOMAIN.md "Eligibility" and "Winner selection"), step by step. */
+export function evaluateItem(item: ItemForEvaluation, bids: BidForEvaluation[], rules: Rules): ItemResult {
+  const results = priceBids(item, bids, rules);
+  const eligible = results.map((r, i) => ({ r, bid: bids[i]! })).filter((x) => x.r.eligible);
+  const n = eligible.length;
+  const noWinners = (outcome: Outcome): ItemResult => ({
+    itemCode: item.code, outcome, eligibleBidders: n, lowest: null, anchor: null, maxWinners: null,
+    agreedVolumeRatio: null, priceDrop: null, bids: results,
+  });
+  if (n === 0) return noWinners('no_eligible_bids');
+  if (n < rules.minBidders) return noWinners('insufficient_bidders');
+
+  const { lowest, anchor, candidates } = candidatesOf(eligible, item, rules);
+  const maxWinners = stepLookup(rules.maxWinners, n);
+  if (maxWinners === null) throw new Error(`rules.maxWinners has no step for n = ${n}`);
+  const winners = rankAndAward(candidates, maxWinners);
+
+  // Step 6; the lowest bid is always a candidate, so an awarded item has at least one winner.
   const ratioText = item.agreedVolumeRatio ?? stepLookup(rules.agreedVolumeRatios, winners.length);
   const baseline = new D(item.baselineUnitPrice);
   const priceDrop = baseline.gt(0) ? new D(1).minus(mean(winners)!.div(baseline)) : null;
-
   return {
-    itemCode: item.code,
-    outcome: 'awarded',
-    eligibleBidders: n,
-    lowest,
-    anchor,
-    maxWinners,
-    agreedVolumeRatio: ratioText === null ? null : new D(ratioText),
-    priceDrop,
-    bids: results,
+    itemCode: item.code, outcome: 'awarded', eligibleBidders: n, lowest, anchor, maxWinners,
+    agreedVolumeRatio: ratioText === null ? null : new D(ratioText), priceDrop, bids: results,
   };
 }
 

@@ -19,7 +19,8 @@ export default fp(async function docs(app) {
   });
   // The documentation is for anyone, like /openapi.json.
   app.addHook('onRoute', (route) => {
-    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true, ownCsp: true };
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The docs UI sets a CSP of its own that lets its scripts run.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }, { name: 'docs' });

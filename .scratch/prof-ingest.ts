@@ -1,0 +1,21 @@
+import { createReadStream } from 'node:fs';
+import { readBulk, readBulkBatches, copyStream, LineErrors } from '../src/http/bulk.js';
+import { demandLine, DEMAND_FIELDS } from '../src/demand/service.js';
+import { createDb } from '../src/db/client.js';
+import { hospitalIndex, itemIndex, manufacturerIndex } from '../src/rounds/members.js';
+const db = await createDb({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/jicai_bench', max: 2 });
+const [r] = await db.query<{ id: string; region_codes: string[] }>("SELECT id, region_codes FROM rounds WHERE no = 1");
+let t = Date.now();
+const ix = { hospitals: await hospitalIndex(db, r.region_codes), items: await itemIndex(db, r.id), manufacturers: await manufacturerIndex(db) };
+console.log('maps', Date.now() - t, 'ms');
+t = Date.now();
+let n = 0;
+for await (const it of readBulkBatches({ stream: createReadStream('.bench/demand.csv'), format: 'csv' }, DEMAND_FIELDS)) n++;
+console.log('readBulk', n, Date.now() - t, 'ms wall', (process.cpuUsage().user/1000).toFixed(0), 'ms cpu so far');
+t = Date.now();
+const errors = new LineErrors(); const counter = { rows: 0 };
+let bytes = 0;
+for await (const chunk of copyStream(readBulkBatches({ stream: createReadStream('.bench/demand.csv'), format: 'csv' }, DEMAND_FIELDS), errors, counter, ({ line, record }) => {
+  const d = demandLine(record, ix); return 'error' in d ? d : `${line}\t${d.hospitalNo}\t${d.quantity}\t${d.itemNo}\t\\N\n`; })) bytes += chunk.length;
+console.log('readBulk+map+copyLine', counter.rows, Date.now() - t, 'ms wall', (process.cpuUsage().user/1000).toFixed(0), 'ms cpu so far', bytes);
+await db.close();

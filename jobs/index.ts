@@ -1,0 +1,61 @@
+/**
+ * The job side of a process, by mode (ENGINEERING.md "Two modes"):
+ * - embedded (no REDIS_URL): the in-process runner executes the processors from the outbox;
+ * - an API process with Redis: the relay only (it moves its own commits to BullMQ at once);
+ * - a worker (`npm run worker`): the relay and BullMQ workers for every kind.
+ */
+import type { AppContext } from '../src/context.js';
+import type { Jobs } from '../src/http/health.js';
+import { openQueues, redisConnection } from './queues.js';
+import { Relay } from './relay.js';
+import { Runner } from './runner.js';
+import { startWorkers, type Workers } from './workers.js';
+import type { Processors } from './processors/types.js';
+
+export type JobSide = Jobs & {
+  /** Begins running (or relaying) jobs of `ctx`. */
+  start(ctx: AppContext): Promise<void>;
+};
+
+export interface JobSideOptions {
+  redisUrl: string | null;
+  prefix: string;
+  /** The first retry's delay (doubling after each failure). */
+  backoffMs: number;
+  processors: Processors;
+  /** Run BullMQ workers in this process (the worker, tests); API processes only relay. */
+  work?: boolean;
+  /** Embedded runner: arm timers for future jobs (tests with a manual clock call runDue instead). */
+  timers?: boolean;
+  pollMs?: number;
+}
+
+export function jobSide(o: JobSideOptions): JobSide {
+  if (!o.redisUrl) {
+    return new Runner(o.processors, { timers: o.timers });
+  }
+  const redis = redisConnection(o.redisUrl);
+  const queues = openQueues(Object.keys(o.processors), { url: o.redisUrl, prefix: o.prefix, backoffMs: o.backoffMs }, redis);
+  const relay = new Relay(queues, redis, o.pollMs);
+  let workers: Workers | null = null;
+  let workerRedis: ReturnType<typeof redisConnection> | null = null;
+  return {
+    kind: 'redis',
+    ping: () => relay.ping(),
+    kick: () => relay.kick(),
+    async start(ctx) {
+      relay.start(ctx);
+      if (o.work) {
+        workerRedis = redisConnection(o.redisUrl!);
+        workers = startWorkers(ctx, o.processors, { prefix: o.prefix, connection: workerRedis });
+      }
+    },
+    async close() {
+      await relay.close();
+      await workers?.close();
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      redis.disconnect();
+      workerRedis?.disconnect();
+    },
+  };
+}
