@@ -47,7 +47,7 @@ export class Runner implements Jobs {
     await this.idle();
     const pass = this.loop();
     this.pass = pass.catch(() => {});
-    try { await pass; } finally { if (this.pass) this.pass = null; }
+    try { await pass; } finally { if (this.pass !== null) this.pass = null; }
   }
 
   /** One pass at a time: two passes would both claim the same row. */

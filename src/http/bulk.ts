@@ -72,7 +72,6 @@ export interface LineRun { start: number; lines: string[]; errors: Map<number, s
  * LF are removed.
  */
 export async function* splitLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<LineRun> {
-  let next = 1;
   let carry: Buffer[] = [];
   let carried = 0;
   let overlong = false;
@@ -121,8 +120,7 @@ export async function* splitLines(stream: AsyncIterable<Buffer | string>): Async
     const rest = chunk.subarray(last + 1);
     if (rest.length > MAX_LINE_BYTES) overlong = true; else if (rest.length) { carry = [Buffer.from(rest)]; carried = rest.length; }
     yield run;
-    next = run.start + run.lines.length;
-    run = { start: next, lines: [], errors: null };
+    run = { start: run.start + run.lines.length, lines: [], errors: null };
   }
   if (overlong) fail(`line longer than ${MAX_LINE_BYTES} bytes`); else if (carry.length) one(Buffer.concat(carry));
   if (run.lines.length) yield run;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
@@ -45,7 +45,7 @@ describe('migrations from the schema before compact keys', () => {
     const base = process.env.DATABASE_URL;
     if (base) {
       // A database of its own, not the migrated test template.
-      const name = `jicai_t_mig_${randomBytes(4).toString('hex')}`;
+      const name = `${inject('testDbPrefix')}mig_${randomBytes(4).toString('hex')}`; // the run's prefix: see test/global-setup.ts
       const admin = postgres(base, { max: 1, onnotice: () => {} });
       await admin.unsafe(`CREATE DATABASE ${name}`);
       await admin.end();
