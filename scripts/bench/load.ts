@@ -77,7 +77,7 @@ export async function run(n: National): Promise<Section> {
         await res.arrayBuffer();
         status = res.status;
       } catch { status = 0; }
-      const s = stats.get(c.route) ?? { n: 0, errors: 0, statuses: new Map(), ms: [] };
+      const s: Stat = stats.get(c.route) ?? { n: 0, errors: 0, statuses: new Map<number, number>(), ms: [] };
       s.n++; s.ms.push(performance.now() - t0);
       s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
       if (status < 200 || status >= 300) s.errors++;
