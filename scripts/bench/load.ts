@@ -67,7 +67,7 @@ export async function run(n: National): Promise<Section> {
     while (Date.now() < until) {
       const c = next();
       const t0 = performance.now();
-      let status = 0;
+      let status: number;
       try {
         const res = await fetch(n.api.url + c.path, {
           method: c.method,
