@@ -3,6 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { createReadStream, readFileSync } from 'node:fs';
 
 export const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** BENCH_PORT: the first of the bench's ports (the API on +1, others above), so two benches can run side by side. */
+export const benchPort = (offset: number) => String(Number(process.env.BENCH_PORT ?? 3900) + offset);
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DIR = '.bench';
 
