@@ -32,7 +32,8 @@ export interface Config {
   generatedMasterKey: boolean;
 }
 
-class ConfigError extends Error {}
+/** A setting that is missing or malformed: the process prints its message (one line) and exits. */
+export class ConfigError extends Error {}
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -51,6 +52,10 @@ function loadKey(opts: { env: string | undefined; file: string; embedded: boolea
   return { value, generated: true };
 }
 
+function isPostgresUrl(text: string): boolean {
+  try { return ['postgres:', 'postgresql:'].includes(new URL(text).protocol); } catch { return false; }
+}
+
 export function parseKek(text: string): Buffer {
   const buf = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
   if (buf.length !== 32) throw new ConfigError('JICAI_BID_KEK must be 32 bytes, as 64 hex digits or base64');
@@ -60,6 +65,9 @@ export function parseKek(text: string): Buffer {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(env.JICAI_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl !== null && !isPostgresUrl(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset it for the embedded database)');
+  }
   const embedded = databaseUrl === null;
   if (embedded || !env.JICAI_MASTER_KEY || !env.JICAI_BID_KEK) mkdirSync(dataDir, { recursive: true });
   const master = loadKey({
