@@ -13,6 +13,8 @@ export interface Config {
   redisUrl: string | null;
   /** The first retry of a failed job waits this long (then twice as long after each failure). */
   jobBackoffMs: number;
+  /** A job whose worker died is handed to another worker after this long without a lock renewal (BullMQ; default 30 s). */
+  jobLockMs?: number;
   /** Prefix of the BullMQ keys in Redis (several installations, or test runs, may share one Redis). */
   queuePrefix: string;
   masterKey: string;
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || null,
     queuePrefix: env.JICAI_QUEUE_PREFIX || 'jicai',
     jobBackoffMs: intEnv(env, 'JICAI_JOB_BACKOFF_MS', 1000),
+    jobLockMs: intEnv(env, 'JICAI_JOB_LOCK_MS', 30_000),
     masterKey: master.value,
     bidKek: parseKek(kek.value),
     bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),

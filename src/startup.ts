@@ -9,7 +9,7 @@ import { isUnavailable } from './http/errors.js';
 export function startupFailure(name: string, err: unknown, env: NodeJS.ProcessEnv = process.env): string {
   const e = err as { message?: unknown; code?: unknown };
   const message = String(e?.message ?? err).split('\n')[0];
-  if (err instanceof ConfigError) return `${name}: configuration error: ${message}`;
+  if (err instanceof ConfigError || (err instanceof Error && err.name === 'TestOnlyError')) return `${name}: configuration error: ${message}`;
   const where = databaseWhere(env.DATABASE_URL);
   if (isUnavailable(err)) return `${name}: cannot reach the database${where}: ${String(e.code ?? '')} ${redact(message, env)}`.trimEnd();
   if (typeof e?.code === 'string' && /^(28|3D|42501)/.test(e.code)) {
