@@ -93,6 +93,9 @@ function invalidJson(base: Record<string, unknown>, spec: Spec): [fc.Arbitrary<s
   const arbs: fc.Arbitrary<string>[] = [
     // One field of a wrong type or value.
     fc.constantFrom(...fields).chain((k) => invalidFor(spec[k]).map((v) => JSON.stringify({ ...base, [k]: v }))),
+    // Numbers JavaScript cannot hold, written as raw JSON (parsed to ±Infinity, 0 or a rounded float).
+    fc.tuple(fc.constantFrom(...fields), fc.constantFrom('1e400', '-1e400', '123456789012345678901234567890', '1e-400', '-0'))
+      .map(([k, raw]) => JSON.stringify({ ...base, [k]: '__raw__' }).replace('"__raw__"', raw)),
     // An unknown field.
     fc.tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((k) => !fields.includes(k) && k !== '__proto__'), fc.jsonValue({ maxDepth: 2 }))
       .map(([k, v]) => JSON.stringify({ ...base, [k]: v })),
