@@ -28,6 +28,8 @@ export interface JobSideOptions {
   /** Embedded runner: arm timers for future jobs (tests with a manual clock call runDue instead). */
   timers?: boolean;
   pollMs?: number;
+  /** BullMQ lock of an active job: a job whose worker died is handed on after this long (default 30 s). */
+  lockMs?: number;
 }
 
 export function jobSide(o: JobSideOptions): JobSide {
@@ -47,7 +49,7 @@ export function jobSide(o: JobSideOptions): JobSide {
       relay.start(ctx);
       if (o.work) {
         workerRedis = redisConnection(o.redisUrl!);
-        workers = startWorkers(ctx, o.processors, { prefix: o.prefix, connection: workerRedis });
+        workers = startWorkers(ctx, o.processors, { prefix: o.prefix, connection: workerRedis, lockMs: o.lockMs });
       }
     },
     async close() {

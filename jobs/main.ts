@@ -10,16 +10,24 @@ import { systemClock } from '../src/clock.js';
 import { createDb } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { jobSide } from './index.js';
-import { processors } from './processors/index.js';
+import { processors as platformProcessors } from './processors/index.js';
+import { testOnlyProcessors } from './processors/test-only.js';
+import { exitOnStartupFailure } from '../src/startup.js';
 
-const config = loadConfig();
+// A configuration error or an unreachable database: one line and a non-zero exit, no stack trace.
+const fail = exitOnStartupFailure('jicai worker');
+const config = (() => { try { return loadConfig(); } catch (err) { return fail(err); } })();
+// The fault tests' own job kinds, only under NODE_ENV=test with JICAI_TEST_ONLY_PROCESSORS=1 (else none, or exit 1).
+const processors = (() => {
+  try { return { ...platformProcessors, ...testOnlyProcessors() }; } catch (err) { return fail(err); }
+})();
 if (!config.databaseUrl || !config.redisUrl) {
   console.error('jicai worker: DATABASE_URL and REDIS_URL are required (in embedded mode `npm start` runs the jobs itself)');
   process.exit(1);
 }
-const db = await createDb({ databaseUrl: config.databaseUrl, max: 10 });
-await runMigrations(db);
-const jobs = jobSide({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors, work: true });
+const db = await createDb({ databaseUrl: config.databaseUrl, max: 10 }).catch(fail);
+await runMigrations(db).catch(fail);
+const jobs = jobSide({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors, work: true, lockMs: config.jobLockMs });
 const ctx = { db, config, clock: systemClock, jobs };
 await jobs.start(ctx);
 console.log(`jicai worker: ${Object.keys(processors).join(', ') || 'no job kinds'} on ${config.queuePrefix}`);

@@ -15,7 +15,7 @@ import type { Processors } from './processors/types.js';
 
 export interface Workers { workers: Worker[]; close(): Promise<void> }
 
-export function startWorkers(ctx: AppContext, processors: Processors, o: { prefix: string; connection: ConnectionOptions }): Workers {
+export function startWorkers(ctx: AppContext, processors: Processors, o: { prefix: string; connection: ConnectionOptions; lockMs?: number }): Workers {
   const workers = Object.entries(processors).map(([kind, p]) => new Worker(kind, async (job) => {
     const { outboxId, version } = job.data as { outboxId: number; version: number };
     const outcome = await execute(ctx, processors, outboxId, version);
@@ -27,8 +27,8 @@ export function startWorkers(ctx: AppContext, processors: Processors, o: { prefi
     return outcome;
   }, {
     connection: o.connection, prefix: o.prefix, concurrency: p.concurrency ?? 1,
-    // A job whose worker died is handed on after 30 s without a lock renewal, twice at most.
-    lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 2,
+    // A job whose worker died is handed on after lockMs (30 s) without a lock renewal, twice at most.
+    lockDuration: o.lockMs ?? 30_000, stalledInterval: Math.max(500, Math.round((o.lockMs ?? 30_000) / 2)), maxStalledCount: 2,
   }));
   for (const w of workers) w.on('error', () => {});
   return {

@@ -13,6 +13,8 @@ export interface Config {
   redisUrl: string | null;
   /** The first retry of a failed job waits this long (then twice as long after each failure). */
   jobBackoffMs: number;
+  /** A job whose worker died is handed to another worker after this long without a lock renewal (BullMQ; default 30 s). */
+  jobLockMs?: number;
   /** Prefix of the BullMQ keys in Redis (several installations, or test runs, may share one Redis). */
   queuePrefix: string;
   masterKey: string;
@@ -32,7 +34,8 @@ export interface Config {
   generatedMasterKey: boolean;
 }
 
-class ConfigError extends Error {}
+/** A setting that is missing or malformed: the process prints its message (one line) and exits. */
+export class ConfigError extends Error {}
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -51,6 +54,10 @@ function loadKey(opts: { env: string | undefined; file: string; embedded: boolea
   return { value, generated: true };
 }
 
+function isPostgresUrl(text: string): boolean {
+  try { return ['postgres:', 'postgresql:'].includes(new URL(text).protocol); } catch { return false; }
+}
+
 export function parseKek(text: string): Buffer {
   const buf = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
   if (buf.length !== 32) throw new ConfigError('JICAI_BID_KEK must be 32 bytes, as 64 hex digits or base64');
@@ -60,6 +67,9 @@ export function parseKek(text: string): Buffer {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(env.JICAI_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl !== null && !isPostgresUrl(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset it for the embedded database)');
+  }
   const embedded = databaseUrl === null;
   if (embedded || !env.JICAI_MASTER_KEY || !env.JICAI_BID_KEK) mkdirSync(dataDir, { recursive: true });
   const master = loadKey({
@@ -80,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || null,
     queuePrefix: env.JICAI_QUEUE_PREFIX || 'jicai',
     jobBackoffMs: intEnv(env, 'JICAI_JOB_BACKOFF_MS', 1000),
+    jobLockMs: intEnv(env, 'JICAI_JOB_LOCK_MS', 30_000),
     masterKey: master.value,
     bidKek: parseKek(kek.value),
     bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),

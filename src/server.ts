@@ -8,10 +8,13 @@ import { sealAll } from './audit/service.js';
 import { bidWriter } from './bids/writer.js';
 import { jobSide } from '../jobs/index.js';
 import { processors } from '../jobs/processors/index.js';
+import { exitOnStartupFailure } from './startup.js';
 
-const config = loadConfig();
-const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') });
-await runMigrations(db);
+// A configuration error or an unreachable database: one line and a non-zero exit, no stack trace.
+const fail = exitOnStartupFailure('jicai');
+const config = (() => { try { return loadConfig(); } catch (err) { return fail(err); } })();
+const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') }).catch(fail);
+await runMigrations(db).catch(fail);
 // Embedded: the processors run here. With Redis: this process only relays its jobs; `npm run worker` runs them.
 const jobs = jobSide({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors });
 const ctx = { db, config, clock: systemClock, jobs };
@@ -40,5 +43,5 @@ const stop = () => { shutdown().catch((err: Error) => { app.log.error({ err: err
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-await app.listen({ port: config.port, host: config.host });
+await app.listen({ port: config.port, host: config.host }).catch(fail);
 app.log.info(`jicai on http://${config.host}:${config.port} (${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir})`);

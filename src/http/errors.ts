@@ -14,10 +14,15 @@ export function sendProblem(reply: FastifyReply, p: Problem) {
  * request failed and wrote nothing; the same request can be sent again.
  */
 export function isUnavailable(err: unknown): boolean {
-  const code = String((err as { code?: unknown }).code ?? '');
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECTION_CLOSED', 'CONNECTION_ENDED',
-    'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08');
+  // drizzle wraps the driver's error (DrizzleQueryError, the driver's in `cause`): look down the chain.
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (UNAVAILABLE.includes(code) || code.startsWith('08')) return true;
+  }
+  return false;
 }
+const UNAVAILABLE = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECTION_CLOSED', 'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03'];
 
 /** Seconds a client should wait before sending a refused request again. */
 export const RETRY_AFTER_S = 2;

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { receiptDigest } from '../../src/bids/receipt.js';
+import { biddingRound, parties } from './http-round.js';
+import { http, must, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc } from './processes.js';
+
+/**
+ * Several instances: two API processes and two workers (child processes, real sockets) on one PostgreSQL
+ * database and one Redis. Manufacturers bid through both APIs at once, across bidClosesAt (a few seconds
+ * ahead in real time): no bid is accepted at or after it, every receipt checks at opening, and the round's
+ * audit chain verifies with exactly one bid event per accepted write.
+ * PG mode with Redis only: skipped without DATABASE_URL and REDIS_URL.
+ */
+const MASTER = 'several-master-key-0123456789ab';
+const KEK = 'ef'.repeat(32);
+const MAKERS = 4;
+
+interface Sent { maker: number; api: number; price: string; sentAt: number; status: number; body: any }
+
+describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several instances: two APIs and two workers on one database (needs DATABASE_URL and REDIS_URL)', () => {
+  const base = process.env.DATABASE_URL!;
+  const name = `${inject('testDbPrefix')}si_${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
+  const procs: Proc[] = [];
+  const apis: Http[] = [];
+
+  beforeAll(async () => {
+    const admin = postgres(base, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
+    await admin.end();
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    const env = {
+      DATABASE_URL: u.toString(), REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: `jicai-test-${name}`, JICAI_MASTER_KEY: MASTER,
+      JICAI_BID_KEK: KEK, JICAI_DATA_DIR: dir, LOG_LEVEL: 'warn',
+    };
+    const started = await Promise.all([startApi('api 1', env), startApi('api 2', env)]);
+    procs.push(...started);
+    apis.push(...started.map((a) => http(a.url)));
+    for (const w of ['worker 1', 'worker 2']) procs.push(spawnNode(w, 'jobs/main.ts', env));
+    await waitFor('the workers', async () => procs.slice(2).every((p) => p.output().includes('jicai worker:')), 30_000);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    const admin = postgres(base, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('accepts no bid at or after bidClosesAt; receipts check at opening; one audit event per accepted bid', async () => {
+    const [a1, a2] = apis;
+    const p = await parties(a1, MASTER, MAKERS);
+    const opensAt = new Date(Date.now() + 1500);
+    const closesAt = new Date(opensAt.getTime() + 3000);
+    const round = await biddingRound(a2, p, opensAt, closesAt);
+    await sleepUntil(opensAt.getTime() + 20);
+
+    // Two loops per manufacturer, one on each API, until a second after the deadline.
+    const sent: Sent[] = [];
+    const stopAt = closesAt.getTime() + 1000;
+    await Promise.all(p.makers.flatMap((m, maker) => [0, 1].map(async (api) => {
+      while (Date.now() < stopAt) {
+        const price = (18 + Math.random() * 10).toFixed(2);
+        const sentAt = Date.now();
+        const res = await apis[api].put(`/v1/rounds/${round}/bids/ATV20`, m.token, { productId: m.product, packagePrice: price });
+        sent.push({ maker, api, price, sentAt, status: res.status, body: res.body });
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+      }
+    })));
+
+    const accepted = sent.filter((s) => s.status === 200);
+    const refused = sent.filter((s) => s.status !== 200);
+    // Refused: by the deadline (409 bidding-closed), or, before it, a write of the same bid through the other API
+    // that won the race (409 bid-conflict: "send it again"). Nothing else.
+    const closed = refused.filter((s) => String(s.body?.type).endsWith('/bidding-closed'));
+    const raced = refused.filter((s) => String(s.body?.type).endsWith('/bid-conflict'));
+    for (const s of refused) expect(s.status, JSON.stringify(s.body)).toBe(409);
+    expect(closed.length + raced.length, JSON.stringify(refused.find((s) => !closed.includes(s) && !raced.includes(s))?.body)).toBe(refused.length);
+    for (const s of raced) expect(s.sentAt).toBeLessThan(closesAt.getTime());
+    for (const s of accepted) expect(new Date(s.body.submittedAt).getTime(), JSON.stringify(s.body)).toBeLessThan(closesAt.getTime());
+    for (const s of sent.filter((x) => x.sentAt >= closesAt.getTime())) expect(closed).toContain(s);
+    for (const api of [0, 1]) {
+      expect(accepted.filter((s) => s.api === api).length, `accepted through api ${api + 1}`).toBeGreaterThan(5);
+      expect(closed.filter((s) => s.api === api).length, `refused by the deadline through api ${api + 1}`).toBeGreaterThan(0);
+    }
+
+    // Per manufacturer: every accepted write got its own version, and the last one is what opens.
+    must(await a1.post(`/v1/rounds/${round}/open`, p.alliance.token), 200, 'open');
+    const opened = must(await a2.get(`/v1/rounds/${round}/bids?limit=1000`, p.alliance.token), 200, 'bids after opening').body.data as any[];
+    expect(opened).toHaveLength(MAKERS);
+    for (const [maker, m] of p.makers.entries()) {
+      const mine = accepted.filter((s) => s.maker === maker);
+      const versions = mine.map((s) => s.body.version as number);
+      expect(new Set(versions).size, `versions of maker ${maker}`).toBe(versions.length);
+      const last = mine.reduce((x, y) => (y.body.version > x.body.version ? y : x));
+      const bid = opened.find((b) => b.manufacturerId === m.id);
+      expect(bid).toMatchObject({ version: last.body.version, packagePrice: last.body.packagePrice, receipt: last.body.receipt });
+      expect(receiptDigest({
+        roundId: round, itemCode: 'ATV20', manufacturerId: m.id, productId: m.product, packagePrice: bid.packagePrice, version: bid.version, salt: bid.receipt.salt,
+      })).toBe(last.body.receipt.digest);
+    }
+
+    // The chain: verified, with one bid event per accepted write.
+    const verify = must(await a1.get(`/v1/audit/verify?roundId=${round}`, p.alliance.token), 200, 'verify').body;
+    expect(verify.ok, JSON.stringify(verify)).toBe(true);
+    const events: any[] = [];
+    for (let cursor: string | null = null; ;) {
+      const page: { data: any[]; nextCursor: string | null } = must(await a2.get(`/v1/rounds/${round}/audit?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, MASTER), 200, 'audit').body;
+      events.push(...page.data);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const bidEvents = events.filter((e) => e.type === 'bid.submitted' || e.type === 'bid.replaced');
+    expect(bidEvents.length).toBe(accepted.length);
+    expect(events.filter((e) => e.type === 'bid.submitted')).toHaveLength(MAKERS);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0].seq + i));
+    console.info(`several instances: ${sent.length} bids sent over two APIs, ${accepted.length} accepted (${accepted.filter((s) => s.api === 0).length} / ${accepted.filter((s) => s.api === 1).length}), ${closed.length} refused by the deadline, ${raced.length} lost a race between the APIs; ${events.length} audit events`);
+  }, 90_000);
+});
