@@ -5,16 +5,28 @@
  * (within JICAI_WORKER_SHUTDOWN_MS, default 30 s; after that the process
  * exits and BullMQ hands the job to another worker), then exits.
  */
-import { loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { systemClock } from '../src/clock.js';
 import { createDb } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { jobSide } from './index.js';
 import { processors } from './processors/index.js';
 
-const config = loadConfig();
+function configOrExit(): Config {
+  try { return loadConfig(); } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`jicai worker: ${e.message}`);
+    process.exit(1);
+  }
+}
+const config = configOrExit();
 if (!config.databaseUrl || !config.redisUrl) {
   console.error('jicai worker: DATABASE_URL and REDIS_URL are required (in embedded mode `npm start` runs the jobs itself)');
+  process.exit(1);
+}
+// The worker opens the bids: the only process with the opening private key (SECURITY.md "Key custody").
+if (!config.openingPrivateKey) {
+  console.error('jicai worker: JICAI_OPENING_PRIVATE_KEY (or JICAI_OPENING_PRIVATE_KEY_FILE) is required: the worker opens the bids');
   process.exit(1);
 }
 const db = await createDb({ databaseUrl: config.databaseUrl, max: 10 });
