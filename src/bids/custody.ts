@@ -87,10 +87,14 @@ export function unsealRoundKey(openingPrivate: KeyObject, sealed: string, roundI
   return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 }
 
+/** Seals a round's private key to an opening key. */
+export function sealRoundKey(roundKey: KeyObject, to: OpeningKey, roundId: string): string {
+  return sealTo(to.publicKey, roundKey.export({ format: 'der', type: 'pkcs8' }), roundKeyAad(roundId, to.id)).toString('base64');
+}
+
 /** Re-seals a round key from one opening key to another (rotation). */
 export function resealRoundKey(from: KeyObject, to: OpeningKey, sealed: string, roundId: string): string {
-  const der = unsealRoundKey(from, sealed, roundId).export({ format: 'der', type: 'pkcs8' });
-  return sealTo(to.publicKey, der, roundKeyAad(roundId, to.id)).toString('base64');
+  return sealRoundKey(unsealRoundKey(from, sealed, roundId), to, roundId);
 }
 
 /** Round keys of installations before 0005 were wrapped (AES-256-GCM) by JICAI_BID_KEK; rotation re-seals them. */
