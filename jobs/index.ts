@@ -53,9 +53,19 @@ export function jobSide(o: JobSideOptions): JobSide {
       }
     },
     async close() {
-      await relay.close();
-      await workers?.close();
-      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      // With Redis unreachable, BullMQ's close waits for a connection that never comes (its workers' own
+      // connections retry for ever): then drop ours and give the closes a bounded moment.
+      const down = redis.status !== 'ready' || (workerRedis !== null && workerRedis.status !== 'ready');
+      const closing = (async () => {
+        await relay.close();
+        await workers?.close(down);
+        await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      })();
+      if (down) {
+        redis.disconnect();
+        workerRedis?.disconnect();
+        await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
+      } else await closing;
       redis.disconnect();
       workerRedis?.disconnect();
     },

@@ -25,6 +25,11 @@ if (!config.databaseUrl || !config.redisUrl) {
   console.error('jicai worker: DATABASE_URL and REDIS_URL are required (in embedded mode `npm start` runs the jobs itself)');
   process.exit(1);
 }
+// The worker opens the bids: the only process with the opening private key (SECURITY.md "Key custody").
+if (!config.openingPrivateKey) {
+  console.error('jicai worker: JICAI_OPENING_PRIVATE_KEY (or JICAI_OPENING_PRIVATE_KEY_FILE) is required: the worker opens the bids');
+  process.exit(1);
+}
 const db = await createDb({ databaseUrl: config.databaseUrl, max: 10 }).catch(fail);
 await runMigrations(db).catch(fail);
 const jobs = jobSide({ redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors, work: true, lockMs: config.jobLockMs });

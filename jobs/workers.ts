@@ -13,7 +13,7 @@ import { outbox } from '../src/db/schema.js';
 import { execute } from './execute.js';
 import type { Processors } from './processors/types.js';
 
-export interface Workers { workers: Worker[]; close(): Promise<void> }
+export interface Workers { workers: Worker[]; close(force?: boolean): Promise<void> }
 
 export function startWorkers(ctx: AppContext, processors: Processors, o: { prefix: string; connection: ConnectionOptions; lockMs?: number }): Workers {
   const workers = Object.entries(processors).map(([kind, p]) => new Worker(kind, async (job) => {
@@ -33,7 +33,7 @@ export function startWorkers(ctx: AppContext, processors: Processors, o: { prefi
   for (const w of workers) w.on('error', () => {});
   return {
     workers,
-    // close() lets active jobs finish (BullMQ waits for them) and takes no new ones.
-    async close() { await Promise.all(workers.map((w) => w.close())); },
+    // close() lets active jobs finish (BullMQ waits for them) and takes no new ones; force: without waiting.
+    async close(force = false) { await Promise.all(workers.map((w) => w.close(force))); },
   };
 }

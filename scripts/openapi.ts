@@ -4,6 +4,7 @@ import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { createDb } from '../src/db/client.js';
 import { noJobs } from '../src/http/health.js';
+import { ephemeralOpeningKeys as openingKeys } from '../src/config.js';
 
 export async function servedDocument(): Promise<unknown> {
   const db = await createDb({ databaseUrl: null });
@@ -11,7 +12,7 @@ export async function servedDocument(): Promise<unknown> {
     db, clock: systemClock, jobs: noJobs(),
     config: {
       port: 0, host: '127.0.0.1', dataDir: '.', logLevel: 'silent', databaseUrl: null, redisUrl: null, queuePrefix: 'jicai', jobBackoffMs: 1000,
-      masterKey: 'openapi-generation-only-key', bidKek: Buffer.alloc(32), bodyLimit: 1024 * 1024,
+      masterKey: 'openapi-generation-only-key', ...openingKeys(), bodyLimit: 1024 * 1024,
       bulkBodyLimit: 512 * 1024 * 1024, generatedMasterKey: false,
       maxUploadRows: 5_000_000, rateLimit: { max: 20_000, windowMs: 60_000 }, requestTimeoutMs: 300_000, trustProxy: false,
     },

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { newOpeningKeyPair, openingKeyId, parsePrivateKey, parsePublicKey, spkiOf, type OpeningKey } from './bids/custody.js';
 import { join, resolve } from 'node:path';
 
 export interface Config {
@@ -18,8 +19,17 @@ export interface Config {
   /** Prefix of the BullMQ keys in Redis (several installations, or test runs, may share one Redis). */
   queuePrefix: string;
   masterKey: string;
-  /** 32-byte key-encryption key that wraps every round's bid data key. */
-  bidKek: Buffer;
+  /** Round keys are sealed to this key (every process has it). */
+  openingKey: OpeningKey;
+  /**
+   * The opening key's private part: only where opening runs (the worker; the
+   * embedded process, which keeps it in dataDir). null in API processes.
+   */
+  openingPrivateKey: KeyObject | null;
+  /** Set when the embedded process generated or read the opening private key from dataDir (server.ts warns). */
+  openingKeyInDataDir: boolean;
+  /** POST /open waits this long for the worker's opening job before answering 503 opening-pending. */
+  openingWaitMs: number;
   bodyLimit: number;
   bulkBodyLimit: number;
   /** Records a bulk upload may hold (a national round's demand is 3,000,000). */
@@ -58,10 +68,45 @@ function isPostgresUrl(text: string): boolean {
   try { return ['postgres:', 'postgresql:'].includes(new URL(text).protocol); } catch { return false; }
 }
 
-export function parseKek(text: string): Buffer {
-  const buf = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (buf.length !== 32) throw new ConfigError('JICAI_BID_KEK must be 32 bytes, as 64 hex digits or base64');
-  return buf;
+function parseKey<T>(name: string, text: string, parse: (t: string) => T): T {
+  try { return parse(text); } catch (e) {
+    throw new ConfigError(`${name} is not an X25519 key (PEM, or base64 DER): ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The opening key (SECURITY.md "Key custody"). With DATABASE_URL every process
+ * needs JICAI_OPENING_PUBLIC_KEY; the worker also JICAI_OPENING_PRIVATE_KEY
+ * (or JICAI_OPENING_PRIVATE_KEY_FILE). Embedded mode keeps the pair in
+ * dataDir/opening-key.pem for trials (generated once; server.ts warns).
+ */
+function loadOpeningKey(env: NodeJS.ProcessEnv, dataDir: string, embedded: boolean) {
+  let privateText = env.JICAI_OPENING_PRIVATE_KEY || null;
+  if (!privateText && env.JICAI_OPENING_PRIVATE_KEY_FILE) {
+    try { privateText = readFileSync(env.JICAI_OPENING_PRIVATE_KEY_FILE, 'utf8'); } catch (e) {
+      throw new ConfigError(`JICAI_OPENING_PRIVATE_KEY_FILE cannot be read: ${(e as Error).message}`);
+    }
+  }
+  let inDataDir = false;
+  const file = join(dataDir, 'opening-key.pem');
+  if (!privateText && embedded && !env.JICAI_OPENING_PUBLIC_KEY) {
+    if (!existsSync(file)) writeFileSync(file, newOpeningKeyPair().privatePem, { mode: 0o600 });
+    privateText = readFileSync(file, 'utf8');
+    inDataDir = true;
+  }
+  const privateKey = privateText ? parseKey('JICAI_OPENING_PRIVATE_KEY', privateText, parsePrivateKey) : null;
+  let publicKey: KeyObject;
+  if (env.JICAI_OPENING_PUBLIC_KEY) {
+    publicKey = parseKey('JICAI_OPENING_PUBLIC_KEY', env.JICAI_OPENING_PUBLIC_KEY, parsePublicKey);
+    if (privateKey && !spkiOf(createPublicKey(privateKey)).equals(spkiOf(publicKey))) {
+      throw new ConfigError('JICAI_OPENING_PRIVATE_KEY is not the private part of JICAI_OPENING_PUBLIC_KEY');
+    }
+  } else if (privateKey && embedded) {
+    publicKey = createPublicKey(privateKey);
+  } else {
+    throw new ConfigError('JICAI_OPENING_PUBLIC_KEY is required when DATABASE_URL is set (create a pair with `npx tsx scripts/opening-key.ts`)');
+  }
+  return { openingKey: { publicKey, id: openingKeyId(publicKey) }, openingPrivateKey: privateKey, openingKeyInDataDir: inDataDir };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -71,16 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset it for the embedded database)');
   }
   const embedded = databaseUrl === null;
-  if (embedded || !env.JICAI_MASTER_KEY || !env.JICAI_BID_KEK) mkdirSync(dataDir, { recursive: true });
+  if (embedded || !env.JICAI_MASTER_KEY) mkdirSync(dataDir, { recursive: true });
   const master = loadKey({
     env: env.JICAI_MASTER_KEY, file: join(dataDir, 'master-key'), embedded, name: 'JICAI_MASTER_KEY',
     make: () => 'jk_op_' + randomBytes(24).toString('base64url'),
   });
   if (master.value.length < 16) throw new ConfigError('JICAI_MASTER_KEY must be at least 16 characters');
-  const kek = loadKey({
-    env: env.JICAI_BID_KEK, file: join(dataDir, 'bid-kek'), embedded, name: 'JICAI_BID_KEK',
-    make: () => randomBytes(32).toString('hex'),
-  });
+  const opening = loadOpeningKey(env, dataDir, embedded);
   return {
     port: intEnv(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
@@ -92,7 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobBackoffMs: intEnv(env, 'JICAI_JOB_BACKOFF_MS', 1000),
     jobLockMs: intEnv(env, 'JICAI_JOB_LOCK_MS', 30_000),
     masterKey: master.value,
-    bidKek: parseKek(kek.value),
+    ...opening,
+    openingWaitMs: intEnv(env, 'JICAI_OPENING_WAIT_MS', 30_000),
     bodyLimit: intEnv(env, 'JICAI_BODY_LIMIT', 1024 * 1024),
     bulkBodyLimit: intEnv(env, 'JICAI_BULK_BODY_LIMIT', 512 * 1024 * 1024),
     maxUploadRows: intEnv(env, 'JICAI_MAX_UPLOAD_ROWS', 5_000_000),
@@ -102,4 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.JICAI_TRUST_PROXY || false,
     generatedMasterKey: master.generated,
   };
+}
+
+/** A fresh opening key pair held in memory only (scripts and tests that never keep a round). */
+export function ephemeralOpeningKeys(): Pick<Config, 'openingKey' | 'openingPrivateKey' | 'openingKeyInDataDir' | 'openingWaitMs'> {
+  const privateKey = parsePrivateKey(newOpeningKeyPair().privatePem);
+  const publicKey = createPublicKey(privateKey);
+  return { openingKey: { publicKey, id: openingKeyId(publicKey) }, openingPrivateKey: privateKey, openingKeyInDataDir: false, openingWaitMs: 30_000 };
 }

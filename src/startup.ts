@@ -38,7 +38,7 @@ function databaseWhere(url: string | undefined): string {
 /** Secrets that may appear in a driver's message (the URL's password, the keys). */
 function redact(text: string, env: NodeJS.ProcessEnv): string {
   let out = text;
-  const secrets = [env.JICAI_MASTER_KEY, env.JICAI_BID_KEK];
+  const secrets = [env.JICAI_MASTER_KEY, env.JICAI_BID_KEK, env.JICAI_OPENING_PRIVATE_KEY];
   try { if (env.DATABASE_URL) secrets.push(decodeURIComponent(new URL(env.DATABASE_URL).password)); } catch { /* not a URL */ }
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
   return out;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../src/app.js';
+import { openingKeyId } from '../src/bids/custody.js';
 import { ManualClock } from '../src/clock.js';
 import type { Config } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
@@ -26,6 +27,15 @@ import { processors as allProcessors } from '../jobs/processors/index.js';
 import type { Processors } from '../jobs/processors/types.js';
 
 export const MASTER = 'test-master-key-0123456789abcdef';
+
+/**
+ * The opening key of a test app: the app and the job side share one ctx, and
+ * the job side is the worker, so both parts are there. `apiOnly` leaves out the
+ * private part, as an API process runs (SECURITY.md).
+ */
+export function testOpeningKeys(pair = generateKeyPairSync('x25519'), apiOnly = false): Pick<Config, 'openingKey' | 'openingPrivateKey' | 'openingKeyInDataDir' | 'openingWaitMs'> {
+  return { openingKey: { publicKey: pair.publicKey, id: openingKeyId(pair.publicKey) }, openingPrivateKey: apiOnly ? null : pair.privateKey, openingKeyInDataDir: false, openingWaitMs: 30_000 };
+}
 export const op: Record<string, string> = { authorization: `Bearer ${MASTER}` };
 
 export interface TestApp { app: FastifyInstance; ctx: AppContext; clock: ManualClock; db: Db; jobs: JobSide; close(): Promise<void>; url: string | null }
@@ -71,7 +81,7 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   }
   const config: Config = {
     port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'jicai-')), logLevel: 'silent',
-    databaseUrl: url, redisUrl: url ? process.env.REDIS_URL ?? null : null, queuePrefix: `jicai-test-${name}`, jobBackoffMs: 50, masterKey: MASTER, bidKek: randomBytes(32),
+    databaseUrl: url, redisUrl: url ? process.env.REDIS_URL ?? null : null, queuePrefix: `jicai-test-${name}`, jobBackoffMs: 50, masterKey: MASTER, ...testOpeningKeys(),
     bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false,
     maxUploadRows: 5_000_000, rateLimit: { max: 1_000_000, windowMs: 60_000 }, requestTimeoutMs: 60_000, trustProxy: false, ...opts.config,
   };

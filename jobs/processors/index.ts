@@ -1,4 +1,8 @@
+import { OPEN_ROUND } from '../../src/results/open-request.js';
+import { openRoundProcessor } from './open-round.js';
 import type { Processors } from './types.js';
 
 /** Every job kind the platform runs, by outbox kind (each processor in its own file). */
-export const processors: Processors = {};
+export const processors: Processors = {
+  [OPEN_ROUND]: openRoundProcessor,
+};

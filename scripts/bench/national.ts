@@ -7,6 +7,8 @@
  */
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { newOpeningKeyPair } from '../../src/bids/custody.js';
 import { randomBytes } from 'node:crypto';
 import {
   DIR, PROVINCES, REDIS_URL, apiClient, fmtInt, freshDatabase, psql, psqlTimed, relationMB, rssPeak, seconds, startServer, upload,
@@ -42,11 +44,17 @@ export async function national(): Promise<National> {
   mkdirSync(DIR, { recursive: true });
   const master = 'bench-master-key-' + randomBytes(8).toString('hex');
   const dbUrl = freshDatabase(DB);
+  // The API holds the opening public key alone; the worker, the only process that opens bids, the private key (SECURITY.md).
+  const opening = newOpeningKeyPair();
   const env = {
-    DATABASE_URL: dbUrl, REDIS_URL, JICAI_MASTER_KEY: master, JICAI_BID_KEK: randomBytes(32).toString('hex'),
+    DATABASE_URL: dbUrl, REDIS_URL, JICAI_MASTER_KEY: master, JICAI_OPENING_PUBLIC_KEY: opening.publicBase64,
     PORT: benchPort(1), LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
   };
   const api = await startServer('src/server.ts', env);
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], {
+    env: { ...process.env, ...env, JICAI_OPENING_PRIVATE_KEY: opening.privatePem }, stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  process.on('exit', () => worker.kill('SIGKILL'));
   const pid = api.proc.pid!;
   const op = apiClient(api.url, master);
   const token = async (orgId: string) => (await op('POST', `/v1/organizations/${orgId}/tokens`, { name: 'bench' })).token as string;

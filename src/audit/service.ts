@@ -136,14 +136,26 @@ export async function verifyChain(db: Queryable, chain: string, upTo = WHOLE_CHA
 }
 
 /**
- * Before opening the alliance must not learn how many bids there are, so it
- * reads the round's chain only up to its first bid event: a prefix of a hash
- * chain still verifies. The operator reads it whole.
+ * The first bid event of a chain: one probe of the partial index
+ * audit_events_bid_seq_idx (migration 0005), so reading a sealed round's
+ * prefix costs the same whatever the number of bid events after it.
+ */
+export const FIRST_BID_EVENT = `SELECT seq FROM audit_events WHERE chain = $1 AND type LIKE 'bid.%' ORDER BY seq LIMIT 1`;
+
+/**
+ * Before opening the alliance must not learn how many bids there are (or who
+ * bid), so it reads the round's chain only up to its first bid event: a
+ * prefix of a hash chain still verifies. That holds in every state before
+ * opening, a round cancelled in bidding included (isSealed): its bidders are
+ * never revealed to anyone but the operator, who reads the chain whole.
  */
 async function visibleLimit(db: Queryable, p: Principal, r: RoundRow): Promise<number> {
   if (p.role === 'operator' || !isSealed(phaseOf(r))) return WHOLE_CHAIN;
-  const [first] = await db.query<{ seq: number | null }>(`SELECT min(seq) AS seq FROM audit_events WHERE chain = $1 AND type LIKE 'bid.%'`, [r.id]);
-  return first.seq === null ? WHOLE_CHAIN : first.seq - 1;
+  // Without a bid event yet, up to the head as it is now, in the same snapshot: a bid event linked
+  // by the background sealer while this read goes on lies after it.
+  const [v] = await db.query<{ upto: number | null }>(
+    `SELECT COALESCE((${FIRST_BID_EVENT}) - 1, (SELECT seq FROM audit_heads WHERE chain = $1), 0) AS upto`, [r.id]);
+  return Number(v.upto);
 }
 
 /** A page of a round's chain, as far as the caller may read it. */

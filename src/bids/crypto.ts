@@ -1,13 +1,13 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { randomSlice } from '../random.js';
 
 /**
  * Sealed bids. Each round has an X25519 key pair: bids are sealed to its
- * public key (ephemeral X25519 + HKDF-SHA256 + AES-256-GCM), and the private
- * key, the round key, is stored only wrapped (AES-256-GCM) by the configured
- * key-encryption key and unwrapped only at opening. So the server that
- * accepts bids has no key that reads them until the round is opened.
- * Additional data binds each ciphertext to its round, item, bidder and version.
+ * public key (ephemeral X25519 + HKDF-SHA256 + AES-256-GCM). The round's
+ * private key is stored only sealed to the opening key (src/bids/custody.ts),
+ * whose private part lives only where opening runs, so the processes that
+ * accept bids hold no key that reads them. Additional data binds each
+ * ciphertext to its round, item, bidder and version.
  */
 function gcmSeal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
   const iv = randomSlice(12);
@@ -24,21 +24,17 @@ function gcmOpen(key: Buffer, buf: Buffer, aad: string): Buffer {
   return Buffer.concat([d.update(buf.subarray(28)), d.final()]);
 }
 
-export interface RoundKeys { publicKey: string; wrappedPrivateKey: string }
+/**
+ * Every sealed plaintext is padded with spaces (JSON ignores them) to this
+ * many bytes, so a ciphertext's length tells nothing of its price: the
+ * longest valid content (10 integer digits, 4 places, a 32-digit salt) is 76.
+ */
+export const SEALED_PLAINTEXT_BYTES = 96;
 
-export function newRoundKeys(kek: Buffer, roundId: string): RoundKeys {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  return {
-    publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-    wrappedPrivateKey: gcmSeal(kek, pkcs8, `round-key:${roundId}`).toString('base64'),
-  };
-}
-
-/** Only the opening calls this. */
-export function unwrapRoundKey(kek: Buffer, wrapped: string, roundId: string): KeyObject {
-  const der = gcmOpen(kek, Buffer.from(wrapped, 'base64'), `round-key:${roundId}`);
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+export function padContent(content: SealedContent): Buffer {
+  const json = Buffer.from(JSON.stringify(content), 'utf8');
+  if (json.length > SEALED_PLAINTEXT_BYTES) throw new Error(`sealed content of ${json.length} bytes exceeds ${SEALED_PLAINTEXT_BYTES}`);
+  return Buffer.concat([json, Buffer.alloc(SEALED_PLAINTEXT_BYTES - json.length, 0x20)]);
 }
 
 export interface SealedContent { packagePrice: string; salt: string }
@@ -94,7 +90,7 @@ function sealerFor(roundPublicKeySpki: string): Sealer {
 
 export function sealBid(roundPublicKeySpki: string, where: BidPlace, content: SealedContent): string {
   const s = sealerFor(roundPublicKeySpki);
-  const body = gcmSeal(s.key, Buffer.from(JSON.stringify(content), 'utf8'), bidAad(where));
+  const body = gcmSeal(s.key, padContent(content), bidAad(where));
   return Buffer.concat([s.ephDer, body]).toString('base64');
 }
 

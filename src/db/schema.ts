@@ -99,8 +99,10 @@ export const rounds = pgTable('rounds', {
   regionCodes: text('region_codes').array().notNull(),
   /** Bids are sealed to this X25519 public key (DER SPKI, base64). */
   bidPublicKey: text('bid_public_key').notNull(),
-  /** The round key (X25519 private key), wrapped by the key-encryption key; unwrapped only at opening. */
+  /** The round key (X25519 private key), sealed to the opening key named by roundKeySealedTo; unsealed only at opening. */
   wrappedRoundKey: text('wrapped_round_key').notNull(),
+  /** The opening key's id (src/bids/custody.ts openingKeyId); null: wrapped by the pre-0005 JICAI_BID_KEK (rotation re-seals it). */
+  roundKeySealedTo: text('round_key_sealed_to'),
   createdAt: tstz('created_at').notNull().defaultNow(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   openedAt: tstz('opened_at'),
@@ -290,7 +292,11 @@ export const auditEvents = pgTable('audit_events', {
   data: jsonb('data').notNull(),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
-}, (t) => [primaryKey({ columns: [t.chain, t.seq] })]);
+}, (t) => [
+  primaryKey({ columns: [t.chain, t.seq] }),
+  // The first bid event of a chain (where the alliance's view of a sealed round ends) in one index probe.
+  index('audit_events_bid_seq_idx').on(t.chain, t.seq).where(sql`type LIKE 'bid.%'`),
+]);
 
 /**
  * Events written but not yet linked into their chain. Hot paths (bids) only

@@ -10,21 +10,16 @@ declare module 'fastify' {
   interface FastifyContextConfig { public?: boolean }
 }
 
-const CACHE_MS = 5_000;
-
 /**
- * Resolves the bearer token to a principal. Token lookups are cached for a few
- * seconds per process (the bid path is hot); a revoke clears this process's cache.
+ * Resolves the bearer token to a principal, from the database on every
+ * request: no per-process cache, so a revocation holds at once on every API
+ * instance (a 5 s cache let a revoked token bid on another instance;
+ * SECURITY.md "Revocation"). The lookup is one index probe on token_hash.
  */
 export function makeAuthenticator(ctx: AppContext) {
   const masterHash = Buffer.from(hashToken(ctx.config.masterKey), 'hex');
-  const cache = new Map<string, { principal: Principal; until: number }>();
 
   async function resolve(token: string): Promise<Principal | null> {
-    // Keyed by the token itself (in memory only, like the request that carries it): hashing every
-    // request was a visible share of a bid's CPU.
-    const hit = cache.get(token);
-    if (hit && hit.until > Date.now()) return hit.principal;
     const h = hashToken(token);
     if (timingSafeEqual(Buffer.from(h, 'hex'), masterHash)) {
       return { role: 'operator', orgId: null, no: null, tokenId: null, regionCode: null, regionCodes: [] };
@@ -33,14 +28,9 @@ export function makeAuthenticator(ctx: AppContext) {
       `SELECT t.id, t.organization_id, o.no, o.kind, o.region_code, o.region_codes
          FROM tokens t JOIN organizations o ON o.id = t.organization_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, [h]);
-    if (rows.length === 0) { cache.delete(token); return null; }
+    if (rows.length === 0) return null;
     const r = rows[0];
-    const principal: Principal = {
-      role: r.kind, orgId: r.organization_id, no: r.no, tokenId: r.id, regionCode: r.region_code, regionCodes: r.region_codes ?? [],
-    };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(token, { principal, until: Date.now() + CACHE_MS });
-    return principal;
+    return { role: r.kind, orgId: r.organization_id, no: r.no, tokenId: r.id, regionCode: r.region_code, regionCodes: r.region_codes ?? [] };
   }
 
   return {
@@ -58,7 +48,6 @@ export function makeAuthenticator(ctx: AppContext) {
       if (!principal) throw unauthorized('The token is unknown or revoked');
       req.principal = principal;
     },
-    forgetAll() { cache.clear(); },
   };
 }
 

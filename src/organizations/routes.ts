@@ -49,14 +49,18 @@ export const organizationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/organizations/:id/tokens', {
     onRequest: operatorOnOrg,
-    schema: { tags, params: IdParam, body: TokenInput, response: responses({ 201: TokenCreated }) },
+    // The token is shown once: an Idempotency-Key replay answers the same 201 without `token` (it is stored nowhere).
+    config: { secretFields: ['token'] },
+    schema: {
+      tags, params: IdParam, body: TokenInput, response: responses({ 201: TokenCreated }),
+      description: 'The token is shown once and stored only as its sha256: a replay of this request (Idempotency-Key) answers the same 201 without `token`.',
+    },
   }, async (req, reply) => reply.code(201).send(await svc.createToken(ctx, who(req), req.params.id, req.body.name)));
 
   app.delete('/v1/tokens/:id', {
     schema: { tags, params: IdParam, response: responses({ 204: NoContent }) },
   }, async (req, reply) => {
     await svc.revokeToken(ctx, who(req), req.params.id);
-    app.auth.forgetAll();
     return reply.code(204).send(null);
   });
 

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { strengthOf } from '../catalogue/mapper.js';
-import { openBid, unwrapRoundKey } from '../bids/crypto.js';
+import { openBid } from '../bids/crypto.js';
+import { unsealRoundKey } from '../bids/custody.js';
 import { receiptDigest } from '../bids/receipt.js';
 import { notFound, Problem } from '../http/problem.js';
 import { evaluateItem, type BidForEvaluation, type ItemResult } from '../rules/selection.js';
@@ -21,6 +22,19 @@ export type OpenedBid = BidForEvaluation & { itemCode: string; salt: string; dig
 
 const integrityFailure = (detail: string) => new Problem(409, 'integrity-failure', 'Bid integrity failure', detail);
 
+/**
+ * The round's private key, unsealed with the opening private key: only a
+ * process that holds it (the worker, or the embedded process) gets past here.
+ */
+export function roundKeyOf(ctx: AppContext, r: Pick<RoundRow, 'id' | 'wrappedRoundKey' | 'roundKeySealedTo'>) {
+  const opening = ctx.config.openingPrivateKey;
+  if (!opening) throw new Error('This process holds no opening private key: rounds are opened by the worker (SECURITY.md)');
+  if (r.roundKeySealedTo !== ctx.config.openingKey.id) {
+    throw new Error(`The key of round ${r.id} is sealed to opening key ${r.roundKeySealedTo ?? '(legacy JICAI_BID_KEK)'}, not ${ctx.config.openingKey.id}: run scripts/rotate-opening-key.ts`);
+  }
+  return unsealRoundKey(opening, r.wrappedRoundKey, r.id);
+}
+
 /** Decrypts every live bid with the round key and checks it against its receipt digest. */
 async function decryptBids(ctx: AppContext, tx: Queryable, r: RoundRow): Promise<OpenedBid[]> {
   const rows = await tx.query<SealedBidRow>(
@@ -30,7 +44,7 @@ async function decryptBids(ctx: AppContext, tx: Queryable, r: RoundRow): Promise
                       AND s."from" <= $2 AND (s.until IS NULL OR s.until > $2)) AS suspended
        FROM bids b JOIN products p ON p.id = b.product_id
       WHERE b.round_id = $1 AND NOT b.withdrawn ORDER BY b.item_code, b.submission_seq`, [r.id, r.bidClosesAt]);
-  const key = unwrapRoundKey(ctx.config.bidKek, r.wrappedRoundKey, r.id);
+  const key = roundKeyOf(ctx, r);
   const derived = new Map<string, Buffer>();
   return rows.map((b) => {
     const where = { roundId: r.id, itemCode: b.item_code, manufacturerId: b.manufacturer_id, version: b.version };

@@ -11,7 +11,7 @@ import { Round } from '../rounds/schemas.js';
 import { visibleRound } from '../rounds/service.js';
 import { listAgreements, listAllocations } from './agreements.js';
 import { awardRound } from './award.js';
-import { openRound } from './opening.js';
+import { requestOpening } from './open-request.js';
 import { Agreement, Allocation, Preference, PreferenceInput, Results } from './schemas.js';
 import { getResults, putPreference } from './service.js';
 
@@ -22,8 +22,12 @@ export const resultRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/rounds/:id/open', {
     onRequest: roundAlliance,
-    schema: { tags, description: 'bidding → opened, at or after bidClosesAt; answers as GET /results', params: IdParam, response: responses({ 200: Results }) },
-  }, async (req) => getResults(ctx.db, await openRound(ctx, actorOf(who(req)), req.params.id)));
+    schema: {
+      tags, params: IdParam, response: responses({ 200: Results }),
+      description: 'bidding → opened, at or after bidClosesAt; answers as GET /results. The bids are opened by the worker (the API holds no key that reads them): '
+        + 'if it has not finished within JICAI_OPENING_WAIT_MS the answer is 503 opening-pending with Retry-After; the opening still completes, and a repeated POST /open waits for the same one.',
+    },
+  }, async (req) => getResults(ctx.db, await requestOpening(ctx, who(req), req.params.id)));
 
   app.get('/v1/rounds/:id/results', {
     onRequest: onRound(),

@@ -4,7 +4,7 @@ import { actorOf } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { items, organizations, rounds } from '../db/schema.js';
 import { appendEvent } from '../audit/service.js';
-import { newRoundKeys } from '../bids/crypto.js';
+import { newRoundKeys } from '../bids/custody.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { forbidden, invalidInput, notFound } from '../http/problem.js';
 import { newId } from '../ids.js';
@@ -75,12 +75,12 @@ export async function createRound(ctx: AppContext, p: Principal, input: RoundInp
       .where(and(eq(organizations.id, allianceId), eq(organizations.kind, 'alliance')));
     if (!a) throw invalidInput('No such alliance', [{ path: '/allianceId', message: 'not an alliance' }]);
     const id = newId('rnd');
-    const keys = newRoundKeys(ctx.config.bidKek, id);
+    const keys = newRoundKeys(ctx.config.openingKey, id);
     const now = ctx.clock.now();
     const [row] = await tx.orm.insert(rounds).values({
       id, allianceId, name: input.name, state: 'draft', rules, regionCodes: a.regionCodes ?? [], bidOpensAt: opens, bidClosesAt: closes,
       contractMonths: input.contractMonths, contractStart: input.contractStart ?? null,
-      bidPublicKey: keys.publicKey, wrappedRoundKey: keys.wrappedPrivateKey, createdAt: now, updatedAt: now,
+      bidPublicKey: keys.publicKey, wrappedRoundKey: keys.sealedPrivateKey, roundKeySealedTo: keys.sealedTo, createdAt: now, updatedAt: now,
     }).returning();
     await appendEvent(tx, id, { type: 'round.created', actor: actorOf(p), at: now, data: { name: input.name, rules } });
     return toRound(row);

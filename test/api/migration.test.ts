@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import type { Config } from '../../src/config.js';
+import { ephemeralOpeningKeys as openingKeys, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { migrationsFolder, runMigrations } from '../../src/db/migrate.js';
 import { noJobs } from '../../src/http/health.js';
@@ -66,7 +66,7 @@ describe('migrations from the schema before compact keys', () => {
     await runMigrations(db);
     const config: Config = {
       port: 0, host: '127.0.0.1', dataDir: tmpdir(), logLevel: 'silent', databaseUrl: null, redisUrl: null, queuePrefix: 'jicai', jobBackoffMs: 50,
-      masterKey: fixture.master, bidKek: Buffer.from(fixture.kek, 'hex'), bodyLimit: 1 << 20, bulkBodyLimit: 1 << 26, generatedMasterKey: false,
+      masterKey: fixture.master, ...openingKeys(), bodyLimit: 1 << 20, bulkBodyLimit: 1 << 26, generatedMasterKey: false,
       maxUploadRows: 1000, rateLimit: { max: 1000, windowMs: 60_000 }, requestTimeoutMs: 60_000, trustProxy: false,
     };
     app = await buildApp({ db, config, clock: new ManualClock(new Date('2026-03-01T00:00:00Z')), jobs: noJobs() }, { logger: false });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openingKeys } from './processes.js';
 
 /**
  * A configuration error stops the API and the worker at start with one clear
@@ -10,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  * Spawns the real entry points (src/server.ts, jobs/main.ts); no database is needed,
  * the unreachable one is a closed port on loopback.
  */
-const KEK = 'ab'.repeat(32);
 const MASTER = 'config-test-master-key-0123';
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -33,24 +33,30 @@ function start(entry: string, env: Record<string, string>): Promise<{ code: numb
   });
 }
 
+/** Each process gets the opening key it runs with: the API the public part, the worker both (SECURITY.md "Key custody"). */
+const KEYS = openingKeys();
+const NO_KEYS = { JICAI_OPENING_PUBLIC_KEY: '', JICAI_OPENING_PRIVATE_KEY: '' };
 const cases: [string, Record<string, string>, RegExp][] = [
-  ['a missing JICAI_BID_KEK with DATABASE_URL', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, REDIS_URL: 'redis://127.0.0.1:1' },
-    /configuration error: JICAI_BID_KEK is required when DATABASE_URL is set/],
-  ['a missing JICAI_MASTER_KEY with DATABASE_URL', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_BID_KEK: KEK, REDIS_URL: 'redis://127.0.0.1:1' },
+  ['a missing JICAI_OPENING_PUBLIC_KEY with DATABASE_URL', { ...NO_KEYS, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, REDIS_URL: 'redis://127.0.0.1:1' },
+    /configuration error: JICAI_OPENING_PUBLIC_KEY is required when DATABASE_URL is set/],
+  ['a missing JICAI_MASTER_KEY with DATABASE_URL', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', REDIS_URL: 'redis://127.0.0.1:1' },
     /configuration error: JICAI_MASTER_KEY is required when DATABASE_URL is set/],
-  ['a malformed JICAI_BID_KEK', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: 'short', REDIS_URL: 'redis://127.0.0.1:1' },
-    /configuration error: JICAI_BID_KEK must be 32 bytes/],
-  ['a DATABASE_URL that is not a URL', { DATABASE_URL: 'localhost;5432', JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, REDIS_URL: 'redis://127.0.0.1:1' },
+  ['a malformed JICAI_OPENING_PUBLIC_KEY', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, JICAI_OPENING_PUBLIC_KEY: 'short', REDIS_URL: 'redis://127.0.0.1:1' },
+    /configuration error: JICAI_OPENING_PUBLIC_KEY is not an X25519 key/],
+  ['a DATABASE_URL that is not a URL', { DATABASE_URL: 'localhost;5432', JICAI_MASTER_KEY: MASTER, REDIS_URL: 'redis://127.0.0.1:1' },
     /configuration error: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
-  ['a DATABASE_URL nobody listens on', { DATABASE_URL: 'postgres://postgres:s3cret-pw@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, REDIS_URL: 'redis://127.0.0.1:1' },
+  ['a DATABASE_URL nobody listens on', { DATABASE_URL: 'postgres://postgres:s3cret-pw@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, REDIS_URL: 'redis://127.0.0.1:1' },
     /cannot reach the database at 127\.0\.0\.1:1\/jicai: ECONNREFUSED/],
-  ['a PORT that is not a number', { PORT: 'eighty', JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', REDIS_URL: 'redis://127.0.0.1:1' },
+  ['a PORT that is not a number', { PORT: 'eighty', JICAI_MASTER_KEY: MASTER, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', REDIS_URL: 'redis://127.0.0.1:1' },
     /configuration error: PORT must be a whole number, got "eighty"/],
 ];
 
-describe.each([['the API (src/server.ts)', 'src/server.ts', 'jicai'], ['the worker (jobs/main.ts)', 'jobs/main.ts', 'jicai worker']])('configuration errors: %s', (_name, entry, prefix) => {
+describe.each([
+  ['the API (src/server.ts)', 'src/server.ts', 'jicai', KEYS.api],
+  ['the worker (jobs/main.ts)', 'jobs/main.ts', 'jicai worker', KEYS.worker],
+])('configuration errors: %s', (_name, entry, prefix, keys) => {
   it.each(cases)('%s: one line, exit code 1, no stack trace', async (_case, env, line) => {
-    const r = await start(entry, env);
+    const r = await start(entry, { ...keys, ...env });
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -63,7 +69,7 @@ describe.each([['the API (src/server.ts)', 'src/server.ts', 'jicai'], ['the work
 
 describe('configuration errors: the worker without Redis', () => {
   it('says DATABASE_URL and REDIS_URL are required, exit code 1', async () => {
-    const r = await start('jobs/main.ts', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK });
+    const r = await start('jobs/main.ts', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/jicai', JICAI_MASTER_KEY: MASTER, ...KEYS.worker });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual(['jicai worker: DATABASE_URL and REDIS_URL are required (in embedded mode `npm start` runs the jobs itself)']);
   }, 40_000);

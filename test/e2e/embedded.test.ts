@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newOpeningKeyPair } from '../../src/bids/custody.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
@@ -15,17 +16,32 @@ describe('embedded mode', () => {
     expect(first.generatedMasterKey).toBe(true);
     expect(first.databaseUrl).toBeNull();
     expect(readFileSync(join(dir, 'master-key'), 'utf8').trim()).toBe(first.masterKey);
-    expect(first.bidKek).toHaveLength(32);
+    // Embedded mode keeps the opening key pair beside the database, for trials only (SECURITY.md).
+    expect(first.openingPrivateKey).not.toBeNull();
+    expect(first.openingKeyInDataDir).toBe(true);
+    expect(readFileSync(join(dir, 'opening-key.pem'), 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
     const again = loadConfig({ JICAI_DATA_DIR: dir });
     expect(again.generatedMasterKey).toBe(false);
     expect(again.masterKey).toBe(first.masterKey);
-    expect(again.bidKek.equals(first.bidKek)).toBe(true);
+    expect(again.openingKey.id).toBe(first.openingKey.id);
   });
 
   it('refuses to invent keys in production mode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jicai-prod-'));
     expect(() => loadConfig({ JICAI_DATA_DIR: dir, DATABASE_URL: 'postgres://x/y' })).toThrow(/JICAI_MASTER_KEY is required/);
-    expect(() => loadConfig({ JICAI_DATA_DIR: dir, DATABASE_URL: 'postgres://x/y', JICAI_MASTER_KEY: 'k'.repeat(20), JICAI_BID_KEK: 'short' })).toThrow(/32 bytes/);
+    const prod = { JICAI_DATA_DIR: dir, DATABASE_URL: 'postgres://x/y', JICAI_MASTER_KEY: 'k'.repeat(20) };
+    expect(() => loadConfig(prod)).toThrow(/JICAI_OPENING_PUBLIC_KEY is required when DATABASE_URL is set/);
+    expect(() => loadConfig({ ...prod, JICAI_OPENING_PUBLIC_KEY: 'short' })).toThrow(/JICAI_OPENING_PUBLIC_KEY is not an X25519 key/);
+    const pair = newOpeningKeyPair(), other = newOpeningKeyPair();
+    // An API process: the public part alone, so it can open nothing.
+    const api = loadConfig({ ...prod, JICAI_OPENING_PUBLIC_KEY: pair.publicBase64 });
+    expect(api.openingPrivateKey).toBeNull();
+    expect(api.openingKeyInDataDir).toBe(false);
+    const worker = loadConfig({ ...prod, JICAI_OPENING_PUBLIC_KEY: pair.publicBase64, JICAI_OPENING_PRIVATE_KEY: pair.privatePem });
+    expect(worker.openingPrivateKey).not.toBeNull();
+    expect(worker.openingKey.id).toBe(api.openingKey.id);
+    expect(() => loadConfig({ ...prod, JICAI_OPENING_PUBLIC_KEY: pair.publicBase64, JICAI_OPENING_PRIVATE_KEY: other.privatePem })).toThrow(/not the private part/);
+    expect(existsSync(join(dir, 'opening-key.pem'))).toBe(false);
     expect(existsSync(join(dir, 'master-key'))).toBe(false);
   });
 

@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { biddingRound, parties } from './http-round.js';
-import { http, must, sleepUntil, startApi, type Proc } from './processes.js';
+import { http, must, openingKeys, sleepUntil, startApi, type Proc } from './processes.js';
 
 /**
  * The log of a whole round at debug level (the real server, embedded, its
- * stdout and stderr) holds none of: the operator key, the bid KEK (hex or
- * base64), any token issued, any bid price (as sent or as the 4-place string),
+ * stdout and stderr) holds none of: the operator key, the opening private key
+ * (its PEM body), any token issued, any bid price (as sent or as the 4-place string),
  * including the refused ones (above the ceiling, malformed).
  */
 const MASTER = 'log-test-master-key-7f3a9c21e5';
-const KEK = 'c0ffee'.repeat(10) + '1234';
+const KEYS = openingKeys();
+/** The base64 body of the private key's PEM (one line for an X25519 key). */
+const PRIVATE_BODY = KEYS.worker.JICAI_OPENING_PRIVATE_KEY.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
 /** Prices nobody would write by chance; each bid below uses one. */
 const PRICES = ['17.3917', '18.2743', '16.9181', '19.4629'];
 const REFUSED = ['99.1357', '12.345678', '7.77e1'];
@@ -35,7 +37,7 @@ function forms(price: string): string[] {
 
 describe('secrets and prices in the log of a whole round (debug level)', () => {
   it('names no key, token or bid price', async () => {
-    api = await startApi('api', { JICAI_DATA_DIR: dataDir, JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, LOG_LEVEL: 'debug' });
+    api = await startApi('api', { JICAI_DATA_DIR: dataDir, JICAI_MASTER_KEY: MASTER, ...KEYS.worker, LOG_LEVEL: 'debug' });
     const h = http(api.url);
     const p = await parties(h, MASTER, 3);
     const opensAt = new Date(Date.now() + 1500);
@@ -80,7 +82,7 @@ describe('secrets and prices in the log of a whole round (debug level)', () => {
     const lines = log.split('\n').filter(Boolean);
     expect(lines.length, 'the round was logged').toBeGreaterThan(30);
     const secrets: [string, string][] = [
-      ['the operator key', MASTER], ['the bid KEK (hex)', KEK], ['the bid KEK (base64)', Buffer.from(KEK, 'hex').toString('base64')],
+      ['the operator key', MASTER], ['the opening private key', PRIVATE_BODY],
       ...p.tokens.map((t, i): [string, string] => [`token ${i}`, t]),
       ...[...PRICES, ...REFUSED].flatMap((price) => forms(price).map((f): [string, string] => [`bid price ${price}`, f])),
     ];

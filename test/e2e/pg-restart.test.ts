@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownCluster, type Cluster } from './pg-cluster.js';
-import { http, must, startApi, waitFor, type Proc } from './processes.js';
+import { http, must, openingKeys, startApi, waitFor, type Proc } from './processes.js';
 
 /**
  * PostgreSQL restarted under a running API (its own cluster, not the shared one): while it is down every
@@ -13,7 +13,8 @@ import { http, must, startApi, waitFor, type Proc } from './processes.js';
  * PG mode only (it needs the PostgreSQL server binaries): skipped without DATABASE_URL.
  */
 const MASTER = 'pg-restart-master-key-0123456789';
-const KEK = 'ab'.repeat(32);
+// Without Redis the API runs its jobs itself, opening included: it holds both parts of the opening key.
+const KEYS = openingKeys();
 
 describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while the API runs (needs DATABASE_URL: PG mode)', () => {
   let pg: Cluster | null = null;
@@ -22,7 +23,7 @@ describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while th
 
   beforeAll(async () => {
     pg = await ownCluster();
-    api = await startApi('api', { DATABASE_URL: pg.url, JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, JICAI_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    api = await startApi('api', { DATABASE_URL: pg.url, JICAI_MASTER_KEY: MASTER, ...KEYS.worker, JICAI_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   }, 90_000);
   afterAll(async () => {
     await api?.stop();

@@ -1,3 +1,4 @@
+import { newOpeningKeyPair } from '../../src/bids/custody.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -112,3 +113,15 @@ export function must(res: HttpRes, status: number, what: string): HttpRes {
 }
 
 export const sleepUntil = async (at: number) => { const ms = at - Date.now(); if (ms > 0) await new Promise((r) => setTimeout(r, ms)); };
+
+/**
+ * A test installation's opening key pair (SECURITY.md "Key custody"): API processes that relay to workers get
+ * the public part alone; workers, and an API without Redis (it runs its jobs itself), get both.
+ */
+export function openingKeys() {
+  const k = newOpeningKeyPair();
+  return {
+    api: { JICAI_OPENING_PUBLIC_KEY: k.publicBase64 },
+    worker: { JICAI_OPENING_PUBLIC_KEY: k.publicBase64, JICAI_OPENING_PRIVATE_KEY: k.privatePem },
+  };
+}

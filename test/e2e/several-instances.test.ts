@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { receiptDigest } from '../../src/bids/receipt.js';
 import { biddingRound, parties } from './http-round.js';
-import { http, must, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc } from './processes.js';
+import { http, must, openingKeys, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc } from './processes.js';
 
 /**
  * Several instances: two API processes and two workers (child processes, real sockets) on one PostgreSQL
@@ -16,7 +16,7 @@ import { http, must, sleepUntil, spawnNode, startApi, waitFor, type Http, type P
  * PG mode with Redis only: skipped without DATABASE_URL and REDIS_URL.
  */
 const MASTER = 'several-master-key-0123456789ab';
-const KEK = 'ef'.repeat(32);
+const KEYS = openingKeys();
 const MAKERS = 4;
 
 interface Sent { maker: number; api: number; price: string; sentAt: number; status: number; body: any }
@@ -36,12 +36,12 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     u.pathname = `/${name}`;
     const env = {
       DATABASE_URL: u.toString(), REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: `jicai-test-${name}`, JICAI_MASTER_KEY: MASTER,
-      JICAI_BID_KEK: KEK, JICAI_DATA_DIR: dir, LOG_LEVEL: 'warn',
+      JICAI_DATA_DIR: dir, LOG_LEVEL: 'warn',
     };
-    const started = await Promise.all([startApi('api 1', env), startApi('api 2', env)]);
+    const started = await Promise.all([startApi('api 1', { ...env, ...KEYS.api }), startApi('api 2', { ...env, ...KEYS.api })]);
     procs.push(...started);
     apis.push(...started.map((a) => http(a.url)));
-    for (const w of ['worker 1', 'worker 2']) procs.push(spawnNode(w, 'jobs/main.ts', env));
+    for (const w of ['worker 1', 'worker 2']) procs.push(spawnNode(w, 'jobs/main.ts', { ...env, ...KEYS.worker }));
     await waitFor('the workers', async () => procs.slice(2).every((p) => p.output().includes('jicai worker:')), 30_000);
   }, 90_000);
   afterAll(async () => {

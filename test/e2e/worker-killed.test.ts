@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.js';
 import { enqueue, waitForJob } from '../../src/outbox/service.js';
-import { spawnNode, waitFor, type Proc } from './processes.js';
+import { openingKeys, spawnNode, waitFor, type Proc } from './processes.js';
 
 /**
  * A worker (`node --import tsx jobs/main.ts`) SIGKILLed in the middle of a slow job: BullMQ's stall check hands
@@ -15,7 +15,7 @@ import { spawnNode, waitFor, type Proc } from './processes.js';
  * PG mode with Redis only: skipped without DATABASE_URL and REDIS_URL.
  */
 const MASTER = 'worker-kill-master-key-0123456789';
-const KEK = 'cd'.repeat(32);
+const KEYS = openingKeys();
 const LOCK_MS = 3000;
 
 describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a worker killed mid-job (needs DATABASE_URL and REDIS_URL)', () => {
@@ -47,7 +47,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a w
 
   const worker = (label: string) => {
     const p = spawnNode(label, 'jobs/main.ts', {
-      DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: prefix, JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK,
+      DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: prefix, JICAI_MASTER_KEY: MASTER, ...KEYS.worker,
       JICAI_JOB_LOCK_MS: String(LOCK_MS), JICAI_JOB_BACKOFF_MS: '100', NODE_ENV: 'test', JICAI_TEST_ONLY_PROCESSORS: '1', JICAI_DATA_DIR: dir,
     });
     procs.push(p);
@@ -81,7 +81,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a w
 
   it('a worker with the test-only flag but without NODE_ENV=test refuses to start', async () => {
     const p = spawnNode('worker C', 'jobs/main.ts', {
-      DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: prefix, JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK,
+      DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: prefix, JICAI_MASTER_KEY: MASTER, ...KEYS.worker,
       JICAI_TEST_ONLY_PROCESSORS: '1', JICAI_DATA_DIR: dir,
     });
     expect(await p.exited).toBe(1);

@@ -13,7 +13,9 @@ const infoEnabled = (level: string) => (LEVELS[level] ?? 30) <= 30;
 /**
  * One line per request, written when it ends; bodies are never logged. The
  * line names the route template, not the URL, so ids in paths (a bidder's
- * item) stay out of the log, and sealed routes leave out the actor too.
+ * item) stay out of the log; sealed routes leave out the actor, and a
+ * manufacturer is logged by its role alone on every route: which
+ * manufacturers are active while a round is bidding is itself sealed.
  */
 export default fp(async function requestLog(app) {
   app.addHook('onResponse', async (req, reply) => {
@@ -23,7 +25,7 @@ export default fp(async function requestLog(app) {
     req.log.info({
       method: req.method, route: req.routeOptions.url ?? 'unknown', status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      ...(sealed ? {} : { actor: req.principal?.orgId ?? req.principal?.role }),
+      ...(sealed ? {} : { actor: req.principal?.role === 'manufacturer' ? 'manufacturer' : req.principal?.orgId ?? req.principal?.role }),
     }, 'request');
   });
 }, { name: 'request-log' });
