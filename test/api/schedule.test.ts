@@ -236,7 +236,7 @@ describe('scheduled transitions in real time', () => {
       await again.start(t.ctx);
       const opened = await until(() => c.get(`/v1/rounds/${r.body.id}`, op), (x) => x.body.state === 'opened', 5000);
       expect(opened.body.state).toBe('opened');
-      expect((await c.get(`/v1/rounds/${r.body.id}/audit`, op)).body.data.find((e) => e.type === "round.opened")?.actor).toBe("scheduler");
+      expect((await c.get(`/v1/rounds/${r.body.id}/audit`, op)).body.data.find((e) => e.type === 'round.opened')?.actor).toBe('scheduler');
     } finally {
       await again.close();
     }
