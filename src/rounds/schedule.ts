@@ -28,7 +28,11 @@ export async function scheduleTransitions(tx: Queryable, r: Schedulable, now: Da
   const want: [ScheduledAction, boolean, Date][] = [['start-bidding', r.autoStartBidding, r.bidOpensAt], ['open', r.autoOpen, r.bidClosesAt]];
   for (const [action, on, at] of want) {
     const key = transitionKey(r.id, action);
-    if (on) await schedule(tx, key, ROUND_TRANSITION, { roundId: r.id, action } satisfies TransitionPayload, at, now);
+    if (on) {
+      // A job that already ran for an earlier window (it found the round still in draft and did nothing) gives way to a fresh one.
+      await tx.query(`DELETE FROM outbox WHERE key = $1 AND state = 'done'`, [key]);
+      await schedule(tx, key, ROUND_TRANSITION, { roundId: r.id, action } satisfies TransitionPayload, at, now);
+    }
     else await unschedule(tx, key);
   }
 }

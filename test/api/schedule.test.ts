@@ -127,6 +127,14 @@ describe('scheduled transitions on the injectable clock', () => {
     await runDue(w.t);
     expect((await c.get(`/v1/rounds/${r.id}`, op)).body.state).toBe('draft');
     expect(await jobOf(w.t, r.id, 'start-bidding')).toMatchObject({ state: 'done', result: { outcome: 'not-allowed' } });
+    // A new window, set while still draft, schedules the transition again.
+    const opensAt = new Date(new Date(r.opensAt).getTime() + 86_400_000).toISOString();
+    expect((await c.patch(`/v1/rounds/${r.id}`, w.alliance.h, { bidOpensAt: opensAt })).status).toBe(200);
+    expect(await jobOf(w.t, r.id, 'start-bidding')).toMatchObject({ state: 'pending', run_at: new Date(opensAt) });
+    expect((await c.post(`/v1/rounds/${r.id}/publish`, w.alliance.h)).status).toBe(200);
+    w.t.clock.set(opensAt);
+    await runDue(w.t);
+    expect((await c.get(`/v1/rounds/${r.id}`, op)).body.state).toBe('bidding');
   });
 
   it('never opens a round twice when two workers run its job at once', async () => {
