@@ -46,7 +46,15 @@ declare module 'vitest' { interface ProvidedContext { template: string; testDbPr
  * A fresh app on a fresh database: a clone of the migrated template on the
  * real PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors } = {}): Promise<TestApp> {
+/** A clock that is the system's (tests with real time): it may be read like the manual one, and is not moved. */
+class SystemTimeClock extends ManualClock {
+  override now(): Date { return new Date(); }
+}
+
+/**
+ * `realTime`: the system clock and, in embedded mode, the runner's timers on (a test that waits for a scheduled job in real time).
+ */
+export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors; realTime?: boolean } = {}): Promise<TestApp> {
   const base = process.env.DATABASE_URL;
   let db: Db;
   let url: string | null = null;
@@ -85,11 +93,11 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
     bodyLimit: 1024 * 1024, bulkBodyLimit: 64 * 1024 * 1024, generatedMasterKey: false,
     maxUploadRows: 5_000_000, rateLimit: { max: 1_000_000, windowMs: 60_000 }, requestTimeoutMs: 60_000, trustProxy: false, ...opts.config,
   };
-  const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
+  const clock = opts.realTime ? new SystemTimeClock() : new ManualClock(new Date('2026-03-01T00:00:00Z'));
   // The real job side of the mode: BullMQ workers in this process on real Redis (a prefix per test database), else the
   // in-process runner; its timers are off, since the clock is manual: a test runs due jobs with jobs.runDue or a kick.
   const jobs = jobSide({
-    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: true, timers: false, pollMs: 200,
+    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: true, timers: !!opts.realTime, pollMs: 200,
   });
   const ctx: AppContext = { db, config, clock, jobs };
   const app = await buildApp(ctx, { logger: process.env.TEST_LOG ? { level: 'error' } : false });

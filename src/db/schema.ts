@@ -107,6 +107,11 @@ export const rounds = pgTable('rounds', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   openedAt: tstz('opened_at'),
   awardedAt: tstz('awarded_at'),
+  /** DOMAIN.md "Scheduled transitions": demand → bidding at bidOpensAt, bidding → opened at bidClosesAt. */
+  autoStartBidding: boolean('auto_start_bidding').notNull().default(false),
+  autoOpen: boolean('auto_open').notNull().default(false),
+  /** openedAt + rules.noticeMinutes (null when 0): objections until then, no award before. */
+  noticeEndsAt: tstz('notice_ends_at'),
 }, (t) => [uniqueIndex('rounds_no_key').on(t.no), index('rounds_alliance_idx').on(t.allianceId)]);
 
 export const items = pgTable('items', {
@@ -281,6 +286,35 @@ export const awardTotals = pgTable('award_totals', {
   /** Σ agreedQuantity × baselineUnitPrice */
   baselineAmount: numeric('baseline_amount').notNull(),
 }, (t) => [primaryKey({ columns: [t.roundId, t.itemCode, t.manufacturerId] })]);
+
+export type ObjectionState = 'pending' | 'upheld' | 'dismissed';
+
+/** 公示与异议: a bidder's objection against another manufacturer's bid on an item, decided once by the alliance. */
+export const objections = pgTable('objections', {
+  id: text('id').primaryKey(),
+  roundId: text('round_id').notNull(),
+  itemCode: text('item_code').notNull(),
+  /** The manufacturer whose bid is objected to. */
+  manufacturerId: text('manufacturer_id').notNull(),
+  filedBy: text('filed_by').notNull(),
+  reason: text('reason').notNull(),
+  state: text('state').$type<ObjectionState>().notNull().default('pending'),
+  decisionReason: text('decision_reason'),
+  filedAt: tstz('filed_at').notNull(),
+  decidedAt: tstz('decided_at'),
+}, (t) => [index('objections_round_idx').on(t.roundId, t.id)]);
+
+/** 答疑: a manufacturer's question about a round (or one of its items) and the alliance's answer. */
+export const enquiries = pgTable('enquiries', {
+  id: text('id').primaryKey(),
+  roundId: text('round_id').notNull(),
+  itemCode: text('item_code'),
+  question: text('question').notNull(),
+  askedBy: text('asked_by').notNull(),
+  askedAt: tstz('asked_at').notNull(),
+  answer: text('answer'),
+  answeredAt: tstz('answered_at'),
+}, (t) => [index('enquiries_round_idx').on(t.roundId, t.id)]);
 
 /** Hash-chained events: chain is a round id, or 'platform'. */
 export const auditEvents = pgTable('audit_events', {

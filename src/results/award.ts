@@ -113,6 +113,20 @@ async function totals(tx: Queryable, r: RoundRow): Promise<number> {
   return n;
 }
 
+/**
+ * The four steps over the round's stored results (item_results, bid_results,
+ * region_preferences), into allocations, award_winners and award_totals, in
+ * the caller's transaction. Award commits them; a simulation runs them on
+ * its own results and rolls them back (src/simulations/service.ts).
+ */
+export async function allocateRound(tx: Queryable, r: RoundRow): Promise<{ allocations: Allocation[]; agreements: number }> {
+  await stage(tx, r);
+  const { allocations } = await allocate(tx, r);
+  await freeze(tx, r, allocations);
+  const agreements = await totals(tx, r);
+  return { allocations, agreements };
+}
+
 /** Awards a round inside one transaction; who may ask (and the notice period) is checked by the caller. */
 export async function awardRound(ctx: AppContext, actor: string, roundId: string, check: (tx: Queryable, r: RoundRow) => Promise<void> = async () => {}) {
   return ctx.db.transaction(async (tx) => {
@@ -120,10 +134,7 @@ export async function awardRound(ctx: AppContext, actor: string, roundId: string
     if (!r) throw notFound('Round');
     guardTransition(r, 'award');
     await check(tx, r);
-    await stage(tx, r);
-    const { allocations } = await allocate(tx, r);
-    await freeze(tx, r, allocations);
-    const agreements = await totals(tx, r);
+    const { allocations, agreements } = await allocateRound(tx, r);
     const after = await applyTransition(ctx, tx, actor, r, 'award', { allocations: allocations.length, agreements });
     if (r.contractStart) return after;
     const [row] = await tx.query<{ contract_start: string }>('UPDATE rounds SET contract_start = $2 WHERE id = $1 RETURNING contract_start',

@@ -14,6 +14,7 @@ import { awardRound } from './award.js';
 import { requestOpening } from './open-request.js';
 import { Agreement, Allocation, Preference, PreferenceInput, Results } from './schemas.js';
 import { getResults, putPreference } from './service.js';
+import { noticeCheck } from '../objections/service.js';
 
 const tags = ['results'];
 
@@ -41,8 +42,8 @@ export const resultRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/rounds/:id/award', {
     onRequest: roundAlliance,
-    schema: { tags, description: 'opened → awarded: fixes supply regions and per-hospital agreements', params: IdParam, response: responses({ 200: Round }) },
-  }, async (req) => toRound(await awardRound(ctx, actorOf(who(req)), req.params.id)));
+    schema: { tags, description: 'opened → awarded: fixes supply regions and per-hospital agreements; 409 notice-period while the notice period runs or an objection is undecided', params: IdParam, response: responses({ 200: Round }) },
+  }, async (req) => toRound(await awardRound(ctx, actorOf(who(req)), req.params.id, (tx, r) => noticeCheck(ctx, tx, r))));
 
   app.get('/v1/rounds/:id/allocations', {
     onRequest: onRound(),

@@ -4,7 +4,7 @@ import { NullableDecimal4, Decimal4 } from '../http/schemas.js';
 export const BidOutcome = Type.Object({
   manufacturerId: Type.String(), productId: Type.String(), packagePrice: Decimal4, unitPrice: Decimal4,
   comparableUnitPrice: Decimal4, eligible: Type.Boolean(),
-  reason: Type.Union([Type.Literal('unverified_product'), Type.Literal('quality_tier'), Type.Literal('manufacturer_suspended'), Type.Null()]),
+  reason: Type.Union([Type.Literal('unverified_product'), Type.Literal('quality_tier'), Type.Literal('manufacturer_suspended'), Type.Literal('objection_upheld'), Type.Null()]),
   candidateBy: Type.Union([Type.Literal('lowest'), Type.Literal('spread'), Type.Literal('floor'), Type.Literal('drop'), Type.Null()]),
   rank: Type.Union([Type.Integer(), Type.Null()]), winner: Type.Boolean(),
 });

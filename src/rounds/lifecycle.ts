@@ -86,3 +86,45 @@ export function guardOpening(r: Phase & { bidClosesAt: Date }, now: Date): void 
     throw conflict('bidding-not-closed', 'Bidding not closed', `Bids can be opened from ${r.bidClosesAt.toISOString()}`);
   }
 }
+
+/* ---------- notice period, objections, enquiries, simulations ---------- */
+
+/** The notice period runs while the round is opened and now < noticeEndsAt (DOMAIN.md "Notice period and objections"). */
+export const inNoticePeriod = (r: Phase & { noticeEndsAt: Date | null }, now: Date): boolean =>
+  r.state === 'opened' && r.noticeEndsAt !== null && now < r.noticeEndsAt;
+
+/** Objections are filed during the notice period only (409 notice-closed outside it). */
+export function guardObjection(r: Phase & { noticeEndsAt: Date | null }, now: Date): void {
+  if (!inNoticePeriod(r, now)) {
+    throw conflict('notice-closed', 'Notice period closed', r.noticeEndsAt && r.state === 'opened'
+      ? `The notice period ended at ${r.noticeEndsAt.toISOString()}`
+      : `Objections are filed during the notice period after opening; the round is ${r.state} and has ${r.noticeEndsAt ? 'none running' : 'no notice period'}`);
+  }
+}
+
+/** The alliance decides objections while the round is opened (also after noticeEndsAt), each once. */
+export function guardObjectionDecision(r: Phase, objection: { state: string }): void {
+  need(r, ['opened']);
+  if (objection.state !== 'pending') throw invalidState(`The objection was already decided: ${objection.state}`);
+}
+
+/** Award waits for the notice period and for every objection's decision (409 notice-period). */
+export function guardAward(r: Phase & { noticeEndsAt: Date | null }, now: Date, undecidedObjections: number): void {
+  if (inNoticePeriod(r, now)) {
+    throw conflict('notice-period', 'Notice period', `The notice period runs until ${r.noticeEndsAt!.toISOString()}; award after it`);
+  }
+  if (undecidedObjections > 0) {
+    throw conflict('notice-period', 'Notice period', `${undecidedObjections} objection(s) of the round are undecided; decide them before award`);
+  }
+}
+
+/** Enquiries are asked, answered and corrected while the round is in demand or bidding, before bidClosesAt. */
+export function guardEnquiry(r: Phase & { bidClosesAt: Date }, now: Date): void {
+  need(r, ['demand', 'bidding']);
+  if (now >= r.bidClosesAt) throw invalidState(`Enquiries close with the bid window, at ${r.bidClosesAt.toISOString()}`);
+}
+
+/** Simulations run over opened bids: opened, awarded or closed. */
+export function guardSimulation(r: Phase): void {
+  need(r, ['opened', 'awarded', 'closed']);
+}

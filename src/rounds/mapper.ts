@@ -17,6 +17,7 @@ export const toRound = (r: RoundRow): Round => ({
   bidOpensAt: r.bidOpensAt.toISOString(), bidClosesAt: r.bidClosesAt.toISOString(), contractMonths: r.contractMonths,
   contractStart: r.contractStart, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   openedAt: iso(r.openedAt), awardedAt: iso(r.awardedAt),
+  autoStartBidding: r.autoStartBidding, autoOpen: r.autoOpen, noticeEndsAt: iso(r.noticeEndsAt),
 });
 
 export const toItem = (r: ItemRow): Item => ({

@@ -19,6 +19,8 @@ export const RoundInput = Type.Object({
   contractMonths: Type.Integer({ minimum: 1, maximum: 120 }),
   contractStart: Type.Optional(Type.Union([YearMonth, Type.Null()])),
   allianceId: Type.Optional(Type.String({ maxLength: 64, description: 'operator only: the alliance the round belongs to' })),
+  autoStartBidding: Type.Optional(Type.Boolean({ description: 'the scheduler moves the round from demand to bidding at bidOpensAt (default false)' })),
+  autoOpen: Type.Optional(Type.Boolean({ description: 'the scheduler opens the round at bidClosesAt, as POST /open would (default false)' })),
 }, { additionalProperties: false });
 export type RoundInput = Static<typeof RoundInput>;
 
@@ -33,6 +35,8 @@ export const Round = Type.Object({
   contractStart: Type.Union([YearMonth, Type.Null()]),
   createdAt: Type.String(), updatedAt: Type.String(),
   openedAt: Type.Union([Type.String(), Type.Null()]), awardedAt: Type.Union([Type.String(), Type.Null()]),
+  autoStartBidding: Type.Boolean(), autoOpen: Type.Boolean(),
+  noticeEndsAt: Type.Union([Type.String({ description: 'openedAt + rules.noticeMinutes; null when there is no notice period' }), Type.Null()]),
 });
 export type Round = Static<typeof Round>;
 

@@ -14,6 +14,7 @@ import { regionCovers } from '../rules/regions.js';
 import { normalizeUnit } from '../rules/strength.js';
 import { guardAddItem, guardEditRound, guardStartBidding, guardTransition, type Action, type Phase } from './lifecycle.js';
 import { toItem, toRound, type ItemRow, type RoundRow } from './mapper.js';
+import { scheduleTransitions, unscheduleTransitions } from './schedule.js';
 import type { Item, ItemInput, Round, RoundInput, RoundPatch, RoundQuery } from './schemas.js';
 
 /** The lifecycle facts of a stored round. */
@@ -52,7 +53,8 @@ function validWindow(opens: Date, closes: Date) {
   if (!(closes > opens)) throw invalidInput('bidClosesAt must be after bidOpensAt', [{ path: '/bidClosesAt', message: 'must be after bidOpensAt' }]);
 }
 
-function resolve(rules: unknown): Rules {
+/** A preset plus overrides, resolved (422 with the paths of what is wrong). */
+export function resolve(rules: unknown): Rules {
   const res = resolveRules(rules);
   if (!res.ok) throw invalidInput('The rules are invalid', res.errors.map((e) => ({ path: e.path.startsWith('/rules') ? e.path : `/rules${e.path.startsWith('/') ? '' : '/'}${e.path}`, message: e.message })));
   return res.rules;
@@ -70,7 +72,7 @@ export async function createRound(ctx: AppContext, p: Principal, input: RoundInp
   const rules = resolve(input.rules);
   const opens = new Date(input.bidOpensAt), closes = new Date(input.bidClosesAt);
   validWindow(opens, closes);
-  return ctx.db.transaction(async (tx) => {
+  const created = await ctx.db.transaction(async (tx) => {
     const [a] = await tx.orm.select({ regionCodes: organizations.regionCodes }).from(organizations)
       .where(and(eq(organizations.id, allianceId), eq(organizations.kind, 'alliance')));
     if (!a) throw invalidInput('No such alliance', [{ path: '/allianceId', message: 'not an alliance' }]);
@@ -80,15 +82,22 @@ export async function createRound(ctx: AppContext, p: Principal, input: RoundInp
     const [row] = await tx.orm.insert(rounds).values({
       id, allianceId, name: input.name, state: 'draft', rules, regionCodes: a.regionCodes ?? [], bidOpensAt: opens, bidClosesAt: closes,
       contractMonths: input.contractMonths, contractStart: input.contractStart ?? null,
+      autoStartBidding: input.autoStartBidding ?? false, autoOpen: input.autoOpen ?? false,
       bidPublicKey: keys.publicKey, wrappedRoundKey: keys.sealedPrivateKey, roundKeySealedTo: keys.sealedTo, createdAt: now, updatedAt: now,
     }).returning();
-    await appendEvent(tx, id, { type: 'round.created', actor: actorOf(p), at: now, data: { name: input.name, rules } });
+    await appendEvent(tx, id, {
+      type: 'round.created', actor: actorOf(p), at: now,
+      data: { name: input.name, rules, autoStartBidding: row.autoStartBidding, autoOpen: row.autoOpen },
+    });
+    await scheduleTransitions(tx, row, now);
     return toRound(row);
   });
+  ctx.jobs.kick();
+  return created;
 }
 
 export async function patchRound(ctx: AppContext, p: Principal, id: string, patch: RoundPatch): Promise<Round> {
-  return ctx.db.transaction(async (tx) => {
+  const patched = await ctx.db.transaction(async (tx) => {
     const r = await visibleRound(tx, p, id, true);
     requireOwnAlliance(p, r);
     guardEditRound(r);
@@ -99,11 +108,15 @@ export async function patchRound(ctx: AppContext, p: Principal, id: string, patc
     const now = ctx.clock.now();
     const [row] = await tx.orm.update(rounds).set({
       name: patch.name ?? r.name, rules, bidOpensAt: opens, bidClosesAt: closes, contractMonths: patch.contractMonths ?? r.contractMonths,
-      contractStart: patch.contractStart !== undefined ? patch.contractStart : r.contractStart, updatedAt: now,
+      contractStart: patch.contractStart !== undefined ? patch.contractStart : r.contractStart,
+      autoStartBidding: patch.autoStartBidding ?? r.autoStartBidding, autoOpen: patch.autoOpen ?? r.autoOpen, updatedAt: now,
     }).where(eq(rounds.id, id)).returning();
     await appendEvent(tx, id, { type: 'round.updated', actor: actorOf(p), at: now, data: { fields: Object.keys(patch).sort() } });
+    await scheduleTransitions(tx, row, now);
     return toRound(row);
   });
+  ctx.jobs.kick();
+  return patched;
 }
 
 export async function listRounds(ctx: AppContext, p: Principal, q: RoundQuery) {
@@ -131,20 +144,28 @@ export async function applyTransition(
   const to = guardTransition(r, action);
   const now = ctx.clock.now();
   if (action === 'start-bidding') guardStartBidding(r, now);
+  // Opening starts the notice period of rules.noticeMinutes (DOMAIN.md "Notice period and objections").
+  const noticeEndsAt = action === 'open' && r.rules.noticeMinutes > 0 ? new Date(now.getTime() + r.rules.noticeMinutes * 60_000) : null;
   const [row] = await tx.orm.update(rounds).set({
-    state: to, updatedAt: now, ...(action === 'open' ? { openedAt: now } : action === 'award' ? { awardedAt: now } : {}),
+    state: to, updatedAt: now, ...(action === 'open' ? { openedAt: now, noticeEndsAt } : action === 'award' ? { awardedAt: now } : {}),
   }).where(eq(rounds.id, r.id)).returning();
-  await appendEvent(tx, r.id, { type: `round.${to}`, actor, at: now, data: { from: r.state, to, ...data } });
+  await appendEvent(tx, r.id, {
+    type: `round.${to}`, actor, at: now, data: { from: r.state, to, ...data, ...(noticeEndsAt ? { noticeEndsAt: noticeEndsAt.toISOString() } : {}) },
+  });
+  if (action === 'cancel') await unscheduleTransitions(tx, r.id);
   return row;
 }
 
 /** Publish, start-bidding, close and cancel: state changes with nothing else to do. */
 export async function transition(ctx: AppContext, p: Principal, id: string, action: Action): Promise<Round> {
-  return ctx.db.transaction(async (tx) => {
+  const done = await ctx.db.transaction(async (tx) => {
     const r = await visibleRound(tx, p, id, true);
     requireOwnAlliance(p, r);
     return toRound(await applyTransition(ctx, tx, actorOf(p), r, action));
   });
+  // A cancel withdrew the round's scheduled jobs: the relay removes their BullMQ copies.
+  if (action === 'cancel') ctx.jobs.kick();
+  return done;
 }
 
 /* ---------- items ---------- */

@@ -27,6 +27,8 @@ export interface Rules {
   maxWinners: Step<number>[];
   agreedVolumeRatios: Step<string>[];
   regionLevel: 'province' | 'city';
+  /** Minutes of the notice period (公示) after opening; 0: none. */
+  noticeMinutes: number;
   monitoring: MonitoringRules;
 }
 
@@ -49,6 +51,7 @@ const NVBP: Rules = {
   maxWinners: [[1, 1], [2, 2], [4, 3], [5, 4], [7, 5], [8, 6], [9, 7], [10, 8], [11, 9], [12, 10]],
   agreedVolumeRatios: [[1, '0.5'], [2, '0.6'], [3, '0.7'], [4, '0.8']],
   regionLevel: 'province',
+  noticeMinutes: 0,
   monitoring: {
     graceMonths: 3,
     minProgress: '0.8',
@@ -164,6 +167,9 @@ function stepTableErrors(
   });
 }
 
+/** A notice period lasts at most a year. */
+export const MAX_NOTICE_MINUTES = 525_600;
+
 /** Validates a complete rules object; paths are rooted at /rules. */
 export function validateRules(r: Loose<Rules>): RuleError[] {
   const errors: RuleError[] = [];
@@ -206,6 +212,9 @@ export function validateRules(r: Loose<Rules>): RuleError[] {
   stepTableErrors('/rules/agreedVolumeRatios', r.agreedVolumeRatios, ratioError, errors);
 
   if (r.regionLevel !== 'province' && r.regionLevel !== 'city') err('regionLevel', 'must be "province" or "city"');
+  if (!isInt(r.noticeMinutes) || r.noticeMinutes < 0 || r.noticeMinutes > MAX_NOTICE_MINUTES) {
+    err('noticeMinutes', `must be an integer from 0 to ${MAX_NOTICE_MINUTES} (a year)`);
+  }
 
   const m = r.monitoring as Loose<MonitoringRules>;
   if (!isPlainObject(m)) {

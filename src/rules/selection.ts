@@ -27,11 +27,13 @@ export interface BidForEvaluation {
   qualityTier: string;
   /** The manufacturer has a suspension covering bidClosesAt (decided by the caller). */
   manufacturerSuspended: boolean;
+  /** The alliance upheld an objection against this bid during the notice period. */
+  objectionUpheld?: boolean;
   /** Server's strictly increasing order of the bid's last accepted write. */
   submissionSeq: bigint | number | string;
 }
 
-export type IneligibleReason = 'unverified_product' | 'quality_tier' | 'manufacturer_suspended';
+export type IneligibleReason = 'unverified_product' | 'quality_tier' | 'manufacturer_suspended' | 'objection_upheld';
 export type CandidateBy = 'lowest' | 'spread' | 'floor' | 'drop';
 export type Outcome = 'awarded' | 'no_eligible_bids' | 'insufficient_bidders';
 
@@ -111,6 +113,7 @@ function ineligibility(item: ItemForEvaluation, bid: BidForEvaluation, rules: Ru
   const tiers = item.eligibleQualityTiers ?? rules.eligibleQualityTiers;
   if (!tiers.includes(bid.qualityTier)) return 'quality_tier';
   if (bid.manufacturerSuspended) return 'manufacturer_suspended';
+  if (bid.objectionUpheld) return 'objection_upheld';
   return null;
 }
 

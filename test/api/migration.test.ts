@@ -89,11 +89,18 @@ describe('migrations from the schema before compact keys', () => {
     ['verify', (id) => `/v1/audit/verify?roundId=${id}`, 'operator'],
   ];
 
+  /** What the contract added to a read since the fixture was recorded, with the values a migrated round takes (issue #15: scheduling, notice period). */
+  const since = (name: string, e: { status: number; body: unknown }) => {
+    if (name !== 'round') return e;
+    const body = e.body as { rules: Record<string, unknown> };
+    return { ...e, body: { ...body, autoStartBidding: false, autoOpen: false, noticeEndsAt: null, rules: { ...body.rules, noticeMinutes: 0 } } };
+  };
+
   it.each(Object.keys(fixture.rounds))('answers every read of the %s round as before', async (state) => {
     const id = fixture.rounds[state];
     for (const [name, path, who] of reads) {
       const res = await app.inject({ method: 'GET', url: path(id), headers: reader(who) });
-      expect({ read: name, status: res.statusCode, body: JSON.parse(res.body) }).toEqual({ read: name, ...fixture.expected[state][name] });
+      expect({ read: name, status: res.statusCode, body: JSON.parse(res.body) }).toEqual({ read: name, ...since(name, fixture.expected[state][name]) });
     }
   });
 

@@ -8,7 +8,7 @@ const NVBP_JSON = JSON.parse(`{ "preset": "nvbp",
   "priceFloor": "0.10", "dropFromMax": "0.5", "excludeHighest": true,
   "maxWinners": [[1,1],[2,2],[4,3],[5,4],[7,5],[8,6],[9,7],[10,8],[11,9],[12,10]],
   "agreedVolumeRatios": [[1,"0.5"],[2,"0.6"],[3,"0.7"],[4,"0.8"]],
-  "regionLevel": "province",
+  "regionLevel": "province", "noticeMinutes": 0,
   "monitoring": { "graceMonths": 3, "minProgress": "0.8",
     "maxNonWinningShare": "0.3", "minFulfilment": "0.95", "maxDeliveryGap": "0.05" } }`);
 

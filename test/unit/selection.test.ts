@@ -68,6 +68,21 @@ describe('eligibility', () => {
     }
   });
 
+  it('gives objection_upheld last: only to a bid no earlier reason applies to', () => {
+    const r = evaluateItem(item(), [
+      bid('A', '1.00'),
+      bid('B', '1.00', { objectionUpheld: true }),
+      bid('C', '1.00', { objectionUpheld: true, manufacturerSuspended: true }),
+      bid('D', '1.00', { objectionUpheld: true, productVerified: false }),
+      bid('E', '1.00', { objectionUpheld: true, qualityTier: 'not_evaluated' }),
+    ], rules());
+    expect(r.bids.map((b) => [b.manufacturerId, b.eligible, b.reason])).toStrictEqual([
+      ['A', true, null], ['B', false, 'objection_upheld'], ['C', false, 'manufacturer_suspended'],
+      ['D', false, 'unverified_product'], ['E', false, 'quality_tier'],
+    ]);
+    expect(r.eligibleBidders).toBe(1);
+  });
+
   it('accepts the default tiers and the round tiers', () => {
     const r = evaluateItem(
       item(),
