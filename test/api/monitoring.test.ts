@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agreementMonitoring, alertCounts, getMonitoring, listAlerts, monthlyUsage, type AgreementMonitoringRow } from '../../src/monitoring/service.js';
+import { loadRound } from '../../src/rounds/service.js';
+import { D } from '../../src/rules/decimal.js';
+import {
+  behindSchedule, deliveryGap, nonWinningShare, ratio4, supplyShortfall,
+} from '../../src/rules/monitoring.js';
 import { count, expectProblem, op, org, type H } from '../helpers.js';
 import { example, exampleBids, exampleDemand, exampleRound, keyOf, type Example } from './worked-example.js';
 
@@ -342,6 +348,80 @@ describe('monitoring', () => {
       expect(none.body).toEqual({ genericName: 'aspirin', dosageForm: 'tablet', rounds: [], months: [] });
       expectProblem(await c.get('/v1/price-history?genericName=aspirin&dosageForm=tablet', {}), 401);
       expectProblem(await c.get('/v1/price-history?genericName=aspirin', op), 400);
+    });
+  });
+
+  describe('rule twins: the SQL ratios and predicates against src/rules/monitoring.ts', () => {
+    it('ratio4 in SQL equals ratio4 in TS', async () => {
+      const pairs: [string, string][] = [['1', '3'], ['2', '3'], ['1', '20000'], ['-1', '20000'], ['-1', '80000'], ['3', '20000'],
+        ['1018.5', '1950'], ['2600.26', '4550'], ['0.00005', '1'], ['0.00015', '1'], ['-0.00015', '1'], ['999999999999', '7'], ['5', '0']];
+      for (let i = 0; i < 300; i++) {
+        const a = (Math.floor(Math.random() * 2e9) - 1e9) / 10 ** Math.floor(Math.random() * 5);
+        const b = Math.floor(Math.random() * 1e6) + 1;
+        pairs.push([String(a), String(b)]);
+      }
+      const rows = await x.t.db.query<{ v: string | null }>(
+        'SELECT ratio4(a::numeric, b::numeric)::text AS v FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, b, n) ORDER BY n',
+        [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+      expect(rows.map((r) => r.v)).toEqual(pairs.map(([a, b]) => ratio4(a, b)));
+    });
+
+    it('per-agreement rows (SQL ratios) equal the per-hospital groups (TS ratios), and the alerts their predicates', async () => {
+      const r = (await loadRound(x.t.db, roundId))!;
+      for (const asOf of ['2026-02', '2026-04', '2026-06', '2027-06']) {
+        const rows: AgreementMonitoringRow[] = [];
+        let batches = 0;
+        for await (const batch of agreementMonitoring(x.t.db, r, asOf, 2)) { rows.push(...batch); batches++; }
+        expect(batches).toBe(3); // 2 + 2 + 1, in key order
+        expect(rows.map((a) => keyOf(x.h, a.hospitalId))).toEqual(['h1', 'h3', 'h2', 'h4', 'h5']);
+        // Every hospital has one agreement: its group row is its agreement's row.
+        const groups = await getMonitoring(x.t.db, null, r, { asOf, groupBy: 'hospital' });
+        for (const a of rows) {
+          const { key, paidUnitPrice, actualDrop, ...g } = groups.rows.find((row) => row.key === a.hospitalId)!;
+          const { hospitalId: _h, itemCode, manufacturerId, ...figures } = a;
+          expect(figures, `${asOf} ${key}`).toEqual(g);
+          expect([paidUnitPrice, actualDrop, itemCode]).toEqual([null, null, 'ATV20']);
+          expect(manufacturerId).toBe(x.m[keyOf(x.m, manufacturerId)!].id);
+        }
+        // The per-agreement alerts of SQL are those the TS predicates give on the same sums.
+        const m = groups.monthsElapsed;
+        const expected: string[] = [];
+        const rules = r.rules.monitoring;
+        for (const a of rows) {
+          if (behindSchedule(rules, m, 12, a.agreedQuantity, a.used)) expected.push(`behind_schedule ${a.hospitalId} ${a.progress}`);
+        }
+        for (const a of rows) if (nonWinningShare(rules, a.used, a.nonWinningUsed)) expected.push(`non_winning_share ${a.hospitalId} ${ratio4(a.nonWinningUsed, a.used + a.nonWinningUsed)}`);
+        for (const a of rows) if (supplyShortfall(rules, a.used, a.ordered)) expected.push(`supply_shortfall ${a.hospitalId} ${a.fulfilment}`);
+        const got = (await listAlerts(x.t.db, null, r, { asOf, limit: 1000 })).data
+          .filter((al) => !al.period).map((al) => `${al.type} ${al.hospitalId} ${al.value}`);
+        expect(got, asOf).toEqual(expected);
+        const counts = await alertCounts(x.t.db, r, asOf);
+        const all = (await listAlerts(x.t.db, null, r, { asOf, limit: 1000 })).data;
+        expect(counts).toEqual({
+          behind_schedule: all.filter((al) => al.type === 'behind_schedule').length,
+          delivery_mismatch: all.filter((al) => al.type === 'delivery_mismatch').length,
+          non_winning_share: all.filter((al) => al.type === 'non_winning_share').length,
+          price_above_award: all.filter((al) => al.type === 'price_above_award').length,
+          supply_shortfall: all.filter((al) => al.type === 'supply_shortfall').length,
+        });
+      }
+      expect(deliveryGap(450, 400)).toBe('0.1111'); // the SQL gap of h2's April (alerts test above)
+    });
+
+    it('monthlyUsage: used per month beside the expected by then', async () => {
+      const r = (await loadRound(x.t.db, roundId))!;
+      // Σ agreed 20,799: expected by month m = 20,799 × m / 12.
+      expect(await monthlyUsage(x.t.db, r, '2026-06')).toEqual([
+        { period: '2026-03', used: 1500, cumulativeUsed: 1500, expected: '1733.2500' },
+        { period: '2026-04', used: 1450, cumulativeUsed: 2950, expected: '3466.5000' },
+        { period: '2026-05', used: 500, cumulativeUsed: 3450, expected: '5199.7500' },
+        { period: '2026-06', used: 1100, cumulativeUsed: 4550, expected: '6933.0000' },
+      ]);
+      expect(await monthlyUsage(x.t.db, r, '2026-02')).toEqual([]);
+      const whole = await monthlyUsage(x.t.db, r, '2030-01');
+      expect(whole).toHaveLength(12);
+      expect(whole[11]).toEqual({ period: '2027-02', used: 0, cumulativeUsed: 4550, expected: '20799.0000' });
+      expect(new D(whole[5].expected).toNumber()).toBe(20799 * 6 / 12);
     });
   });
 
