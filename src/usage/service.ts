@@ -145,6 +145,8 @@ async function stage(ctx: AppContext, tx: Tx, body: BulkBody, table: string, fie
   await tx.copyFrom(`COPY ${table} FROM STDIN`, copyStream(readBulkBatches(body, fields), errors, counter, toLine, ctx.config.maxUploadRows));
   if (errors.any) throw errors.problem();
   if (counter.rows === 0) throw invalidInput('The upload has no records');
+  // Statistics of the staged rows (a sample): without them the planner takes the staging table for a small one.
+  await tx.query(`ANALYZE ${table}`);
   await tx.query(`SET LOCAL work_mem = '256MB'`);
   await tx.query('SET LOCAL jit = off');
   return { errors, rows: counter.rows };
@@ -187,39 +189,36 @@ function repeatedLines(tx: Queryable, table: string, key: string, describe: stri
  * the upload's months have no usage yet, so nothing is replaced: a plain INSERT (the conflict
  * checks of an upsert and the read of the replaced rows cost more than the rest of the merge).
  */
-function mergeUsage(fresh: boolean): string {
-  const old = fresh ? '' : `
-old AS (SELECT u.hospital_no, u.item_no, u.period, u.product_no, u.ordered, u.received, u.amount
-          FROM usage u JOIN s ON u.round_no = $1 AND u.hospital_no = s.hospital_no AND u.item_no = s.item_no
-                             AND u.period = s.period AND u.product_no = s.product_no),`;
+export function mergeUsage(fresh: boolean): string {
   const minus = (c: string) => (fresh ? `s.${c}` : `s.${c} - coalesce(o.${c}, 0)`);
   return `
-WITH s AS (SELECT hospital_no, item_no, period, product_no, ordered, received, amount FROM usage_stage),${old}
+WITH s AS (SELECT hospital_no, item_no, period, product_no, ordered, received, amount FROM usage_stage),
 up AS (INSERT INTO usage (round_no, hospital_no, item_no, period, product_no, ordered, received, amount)
        SELECT $1, hospital_no, item_no, period, product_no, ordered, received, amount FROM s
         ORDER BY hospital_no, item_no, period, product_no
        ${fresh ? '' : `ON CONFLICT (round_no, hospital_no, item_no, period, product_no)
        DO UPDATE SET ordered = EXCLUDED.ordered, received = EXCLUDED.received, amount = EXCLUDED.amount`}),
+-- Both rollups' deltas in one pass over the upload (two hash tables), a few thousand rows.
 d AS MATERIALIZED (
-  SELECT a.hospital_no, a.item_no, a.manufacturer_no, a.province, s.period, s.product_no = a.product_no AS own,
-         ${minus('received')} AS received, ${minus('ordered')} AS ordered, ${minus('amount')} AS amount
+  SELECT GROUPING(a.hospital_no) = 1 AS by_group, s.period, a.item_no, a.province, a.manufacturer_no, a.hospital_no,
+         coalesce(sum(${minus('received')}) FILTER (WHERE s.product_no = a.product_no), 0) AS used,
+         coalesce(sum(${minus('received')}) FILTER (WHERE s.product_no <> a.product_no), 0) AS non_winning,
+         coalesce(sum(${minus('ordered')}) FILTER (WHERE s.product_no = a.product_no), 0) AS ordered,
+         coalesce(sum(${minus('amount')}) FILTER (WHERE s.product_no = a.product_no), 0) AS amount,
+         coalesce(sum((${minus('received')}) * i.baseline_unit_price) FILTER (WHERE s.product_no = a.product_no), 0) AS baseline_amount
     FROM s JOIN monitoring_agreements a ON a.round_no = $1 AND a.hospital_no = s.hospital_no AND a.item_no = s.item_no
-    ${fresh ? '' : 'LEFT JOIN old o ON o.hospital_no = s.hospital_no AND o.item_no = s.item_no AND o.period = s.period AND o.product_no = s.product_no'}),
+    JOIN items i ON i.round_id = $2 AND i.no = a.item_no
+    ${fresh ? '' : `-- The replaced rows: every part of one statement reads the snapshot from before its INSERT.
+    LEFT JOIN usage o ON o.round_no = $1 AND o.hospital_no = s.hospital_no AND o.item_no = s.item_no
+                     AND o.period = s.period AND o.product_no = s.product_no`}
+   GROUP BY GROUPING SETS ((s.period, a.item_no, a.province, a.manufacturer_no), (a.hospital_no, s.period))),
 g AS (INSERT INTO monitoring_groups AS t (round_no, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount)
-      SELECT $1, period, item_no, province, manufacturer_no,
-             coalesce(sum(received) FILTER (WHERE own), 0), coalesce(sum(received) FILTER (WHERE NOT own), 0),
-             coalesce(sum(ordered) FILTER (WHERE own), 0), coalesce(sum(amount) FILTER (WHERE own), 0)
-        FROM d GROUP BY period, item_no, province, manufacturer_no
+      SELECT $1, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount FROM d WHERE by_group
       ON CONFLICT (round_no, period, item_no, province, manufacturer_no) DO UPDATE
         SET used = t.used + EXCLUDED.used, non_winning = t.non_winning + EXCLUDED.non_winning,
             ordered = t.ordered + EXCLUDED.ordered, amount = t.amount + EXCLUDED.amount)
 INSERT INTO monitoring_hospitals AS t (round_no, hospital_no, period, used, non_winning, ordered, amount, baseline_amount)
-SELECT $1, d.hospital_no, d.period,
-       coalesce(sum(d.received) FILTER (WHERE d.own), 0), coalesce(sum(d.received) FILTER (WHERE NOT d.own), 0),
-       coalesce(sum(d.ordered) FILTER (WHERE d.own), 0), coalesce(sum(d.amount) FILTER (WHERE d.own), 0),
-       coalesce(sum(d.received * i.baseline_unit_price) FILTER (WHERE d.own), 0)
-  FROM d JOIN items i ON i.round_id = $2 AND i.no = d.item_no
- GROUP BY d.hospital_no, d.period
+SELECT $1, hospital_no, period, used, non_winning, ordered, amount, baseline_amount FROM d WHERE NOT by_group
 ON CONFLICT (round_no, hospital_no, period) DO UPDATE
   SET used = t.used + EXCLUDED.used, non_winning = t.non_winning + EXCLUDED.non_winning, ordered = t.ordered + EXCLUDED.ordered,
       amount = t.amount + EXCLUDED.amount, baseline_amount = t.baseline_amount + EXCLUDED.baseline_amount`;
