@@ -38,6 +38,8 @@ type Bad = { error: string; malformed?: boolean };
 interface Context {
   p: Principal; hospitals: HospitalIndex; items: Map<string, number>; products: Map<string, number>;
   first: number; last: number; current: number;
+  /** The months the upload's lines name. */
+  periods: Set<number>;
 }
 
 /** The period of a line: a month of the contract period, not after the current month. */
@@ -48,6 +50,7 @@ function periodLine(v: unknown, c: Context): number | Bad {
   if (p === null) return { error: `period ${echo(s)} is not a month YYYY-MM`, malformed: true };
   if (p < c.first || p > c.last) return { error: `period ${s} is outside the contract period ${periodText(c.first)} to ${periodText(c.last)}` };
   if (p > c.current) return { error: `period ${s} is after the current month ${periodText(c.current)}` };
+  c.periods.add(p);
   return p;
 }
 
@@ -134,7 +137,7 @@ async function contextOf(ctx: AppContext, tx: Queryable, p: Principal, r: RoundR
   const { first, last } = contractSpan(contractStartOf(r), r.contractMonths);
   return {
     p, hospitals: await hospitalIndex(tx, r.regionCodes), items: await itemIndex(tx, r.id),
-    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()),
+    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()), periods: new Set(),
   };
 }
 
@@ -233,15 +236,10 @@ export async function putUsage(ctx: AppContext, p: Principal, roundId: string, b
     const c = await contextOf(ctx, tx, p, r, true);
     await tx.query(`CREATE TEMP TABLE usage_stage (line int, hospital_no int, item_no smallint, period smallint, product_no int,
       ordered int, received int, amount numeric) ON COMMIT DROP`);
-    const periods = new Set<number>();
-    const { rows } = await stage(ctx, tx, body, 'usage_stage', USAGE_FIELDS, (rec) => {
-      const out = usageLine(rec, c);
-      if (typeof out === 'string') periods.add(Number(out.split('\t', 4)[3]));
-      return out;
-    });
+    const { rows } = await stage(ctx, tx, body, 'usage_stage', USAGE_FIELDS, (rec) => usageLine(rec, c));
     // Months the rollups have never seen hold no usage of agreements; a plain INSERT finds any other row (and falls back).
     const [{ seen }] = await tx.query<{ seen: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM monitoring_groups WHERE round_no = $1 AND period = ANY($2::int[])) AS seen', [r.no, [...periods]]);
+      'SELECT EXISTS (SELECT 1 FROM monitoring_groups WHERE round_no = $1 AND period = ANY($2::int[])) AS seen', [r.no, [...c.periods]]);
     await mergeOnce(tx, body.format === 'json', mergeUsage(!seen), [r.no, r.id], () => repeatedLines(tx, 'usage_stage', 'hospital_no, item_no, period, product_no',
       `'hospital ' || h.id || ', period ' || period_text(w.period) || ', item ' || i.code || ', product ' || coalesce((SELECT id FROM products WHERE no = w.product_no), '(none)')`, r.id),
     seen ? undefined : mergeUsage(false));
