@@ -24,6 +24,8 @@ import { ocdsRoutes } from './ocds/routes.js';
 import { objectionRoutes } from './objections/routes.js';
 import { enquiryRoutes } from './enquiries/routes.js';
 import { simulationRoutes } from './simulations/routes.js';
+import { monitoringRoutes } from './monitoring/routes.js';
+import { usageRoutes } from './usage/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance { ctx: AppContext; auth: ReturnType<typeof makeAuthenticator> }
@@ -42,6 +44,7 @@ const authentication = fp(async (app) => { app.addHook('onRequest', app.auth.onR
 export const ROUTES = [
   platformRoutes, organizationRoutes, catalogueRoutes, roundRoutes, demandRoutes, bidRoutes, resultRoutes, auditRoutes, ocdsRoutes,
   objectionRoutes, enquiryRoutes, simulationRoutes,
+  monitoringRoutes, usageRoutes,
 ];
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
