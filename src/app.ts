@@ -21,6 +21,7 @@ import { bidRoutes } from './bids/routes.js';
 import { resultRoutes } from './results/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { ocdsRoutes } from './ocds/routes.js';
+import { reportRoutes } from './reports/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance { ctx: AppContext; auth: ReturnType<typeof makeAuthenticator> }
@@ -37,7 +38,7 @@ const authentication = fp(async (app) => { app.addHook('onRequest', app.auth.onR
 
 /** The route plugins, one per domain module (each a typed FastifyPluginAsyncTypebox). */
 export const ROUTES = [
-  platformRoutes, organizationRoutes, catalogueRoutes, roundRoutes, demandRoutes, bidRoutes, resultRoutes, auditRoutes, ocdsRoutes,
+  platformRoutes, organizationRoutes, catalogueRoutes, roundRoutes, demandRoutes, bidRoutes, resultRoutes, auditRoutes, ocdsRoutes, reportRoutes,
 ];
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
