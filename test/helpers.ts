@@ -36,7 +36,7 @@ declare module 'vitest' { interface ProvidedContext { template: string; testDbPr
  * A fresh app on a fresh database: a clone of the migrated template on the
  * real PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors } = {}): Promise<TestApp> {
+export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors; work?: boolean } = {}): Promise<TestApp> {
   const base = process.env.DATABASE_URL;
   let db: Db;
   let url: string | null = null;
@@ -79,7 +79,7 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   // The real job side of the mode: BullMQ workers in this process on real Redis (a prefix per test database), else the
   // in-process runner; its timers are off, since the clock is manual: a test runs due jobs with jobs.runDue or a kick.
   const jobs = jobSide({
-    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: true, timers: false, pollMs: 200,
+    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: opts.work ?? true, timers: false, pollMs: 200,
   });
   const ctx: AppContext = { db, config, clock, jobs };
   const app = await buildApp(ctx, { logger: process.env.TEST_LOG ? { level: 'error' } : false });
