@@ -21,6 +21,8 @@ import { bidRoutes } from './bids/routes.js';
 import { resultRoutes } from './results/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { ocdsRoutes } from './ocds/routes.js';
+import { monitoringRoutes } from './monitoring/routes.js';
+import { usageRoutes } from './usage/routes.js';
 import { reportRoutes } from './reports/routes.js';
 
 declare module 'fastify' {
@@ -38,7 +40,8 @@ const authentication = fp(async (app) => { app.addHook('onRequest', app.auth.onR
 
 /** The route plugins, one per domain module (each a typed FastifyPluginAsyncTypebox). */
 export const ROUTES = [
-  platformRoutes, organizationRoutes, catalogueRoutes, roundRoutes, demandRoutes, bidRoutes, resultRoutes, auditRoutes, ocdsRoutes, reportRoutes,
+  platformRoutes, organizationRoutes, catalogueRoutes, roundRoutes, demandRoutes, bidRoutes, resultRoutes, auditRoutes, ocdsRoutes,
+  monitoringRoutes, usageRoutes, reportRoutes,
 ];
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {

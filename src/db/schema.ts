@@ -390,3 +390,83 @@ export const reportChunks = pgTable('report_chunks', {
   seq: integer('seq').notNull(),
   data: bytea('data').notNull(),
 }, (t) => [primaryKey({ name: 'report_chunks_pk', columns: [t.reportId, t.generation, t.seq] })]);
+
+/*
+ * Monitoring (migrations/0004_monitoring.sql): integer keys only; `period` is a month number,
+ * year × 12 + month − 1. The rollups are kept by usage uploads; see src/usage/service.ts.
+ */
+export const usage = pgTable('usage', {
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
+  /** 0: bought without a product of the platform. */
+  productNo: integer('product_no').notNull(),
+  ordered: integer('ordered').notNull(),
+  received: integer('received').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  period: smallint('period').notNull(),
+  amount: numeric('amount').notNull(),
+}, (t) => [primaryKey({ name: 'usage_pk', columns: [t.roundNo, t.hospitalNo, t.itemNo, t.period, t.productNo] })]);
+
+export const deliveries = pgTable('deliveries', {
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
+  shipped: integer('shipped').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  period: smallint('period').notNull(),
+}, (t) => [primaryKey({ name: 'deliveries_pk', columns: [t.roundNo, t.hospitalNo, t.itemNo, t.period] })]);
+
+export const monitoringRounds = pgTable('monitoring_rounds', {
+  roundNo: integer('round_no').primaryKey(),
+});
+
+export const monitoringAgreements = pgTable('monitoring_agreements', {
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
+  manufacturerNo: integer('manufacturer_no').notNull(),
+  productNo: integer('product_no').notNull(),
+  agreed: integer('agreed').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  province: smallint('province').notNull(),
+}, (t) => [
+  primaryKey({ name: 'monitoring_agreements_pk', columns: [t.roundNo, t.hospitalNo, t.itemNo] }),
+  index('monitoring_agreements_manufacturer_idx').on(t.roundNo, t.manufacturerNo, t.hospitalNo, t.itemNo),
+]);
+
+export const monitoringAgreed = pgTable('monitoring_agreed', {
+  roundNo: integer('round_no').notNull(),
+  manufacturerNo: integer('manufacturer_no').notNull(),
+  agreements: integer('agreements').notNull(),
+  agreed: bigint('agreed', { mode: 'bigint' }).notNull(),
+  itemNo: smallint('item_no').notNull(),
+  province: smallint('province').notNull(),
+}, (t) => [primaryKey({ name: 'monitoring_agreed_pk', columns: [t.roundNo, t.itemNo, t.province, t.manufacturerNo] })]);
+
+export const monitoringAgreedHospitals = pgTable('monitoring_agreed_hospitals', {
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
+  agreements: integer('agreements').notNull(),
+  agreed: bigint('agreed', { mode: 'bigint' }).notNull(),
+}, (t) => [primaryKey({ name: 'monitoring_agreed_hospitals_pk', columns: [t.roundNo, t.hospitalNo] })]);
+
+export const monitoringGroups = pgTable('monitoring_groups', {
+  roundNo: integer('round_no').notNull(),
+  manufacturerNo: integer('manufacturer_no').notNull(),
+  used: bigint('used', { mode: 'bigint' }).notNull(),
+  nonWinning: bigint('non_winning', { mode: 'bigint' }).notNull(),
+  ordered: bigint('ordered', { mode: 'bigint' }).notNull(),
+  period: smallint('period').notNull(),
+  itemNo: smallint('item_no').notNull(),
+  province: smallint('province').notNull(),
+  amount: numeric('amount').notNull(),
+}, (t) => [primaryKey({ name: 'monitoring_groups_pk', columns: [t.roundNo, t.period, t.itemNo, t.province, t.manufacturerNo] })]);
+
+export const monitoringHospitals = pgTable('monitoring_hospitals', {
+  roundNo: integer('round_no').notNull(),
+  hospitalNo: integer('hospital_no').notNull(),
+  used: bigint('used', { mode: 'bigint' }).notNull(),
+  nonWinning: bigint('non_winning', { mode: 'bigint' }).notNull(),
+  ordered: bigint('ordered', { mode: 'bigint' }).notNull(),
+  period: smallint('period').notNull(),
+  amount: numeric('amount').notNull(),
+  baselineAmount: numeric('baseline_amount').notNull(),
+}, (t) => [primaryKey({ name: 'monitoring_hospitals_pk', columns: [t.roundNo, t.hospitalNo, t.period] })]);

@@ -1,0 +1,395 @@
+/**
+ * Monitoring reads (DOMAIN.md "Monitoring", API.md "Monitoring and price tracking"): grouped
+ * figures at `asOf`, alerts, the per-agreement rows of the monitoring report and the monthly
+ * used-against-expected series. Every read is one set-based statement:
+ * - grouped reads of the whole round (alliance, operator, the report worker; manufacturers except
+ *   by hospital) read the rollups that usage uploads keep (monitoring_groups, monitoring_hospitals:
+ *   thousands of rows, not the round's 36,000,000 usage rows) beside the agreed quantities fixed
+ *   at award (monitoring_agreed*);
+ * - a hospital's reads, and a manufacturer's by hospital, sum the usage of its own agreements;
+ * - alerts and the per-agreement rows walk the agreements in key order, each summing its own
+ *   usage rows by primary key (a correlated aggregate, no hash per row), so a page costs its rows.
+ * The round's agreements are materialized once (monitoring_agreements) at the first monitoring
+ * read or write after award; see prepareMonitoring.
+ */
+import type { Principal } from '../context.js';
+import type { Queryable } from '../db/client.js';
+import { decodeCursor, encodeCursor } from '../http/pagination.js';
+import { validation } from '../http/problem.js';
+import { guardMonitoring } from '../rounds/lifecycle.js';
+import type { RoundRow } from '../rounds/mapper.js';
+import { phaseOf } from '../rounds/service.js';
+import {
+  ALERT_TYPES, figures, monthsElapsed, periodAt, periodOf, periodText, ratio4, type AlertType, type Figures,
+} from '../rules/monitoring.js';
+
+export type GroupBy = 'item' | 'hospital' | 'region' | 'manufacturer';
+export interface MonitoringRow extends Figures { key: string }
+export interface MonitoringQuery { asOf?: string; groupBy: GroupBy; now?: Date }
+export interface Monitoring { asOf: string; monthsElapsed: number; rows: MonitoringRow[] }
+
+export interface Alert {
+  type: AlertType; hospitalId: string; manufacturerId: string; itemCode: string; period?: string; value: string; threshold: string;
+}
+export interface AlertQuery { asOf?: string; type?: AlertType; limit?: number; cursor?: string; now?: Date }
+
+export interface AgreementMonitoringRow {
+  hospitalId: string; itemCode: string; manufacturerId: string; agreedQuantity: number; expected: string;
+  used: number; nonWinningUsed: number; ordered: number; completion: string | null; progress: string | null;
+  fulfilment: string | null; amount: string; savings: string;
+}
+
+export interface MonthlyUsage { period: string; used: number; cumulativeUsed: number; expected: string }
+
+/** The contract's first month (set at award) as a month number. */
+export function contractStartOf(r: RoundRow): number {
+  const p = r.contractStart ? periodOf(r.contractStart) : null;
+  if (p === null) throw new Error(`round ${r.id} has no contract start`);
+  return p;
+}
+
+/** asOf as a month number: the given YYYY-MM (400 when malformed) or the current UTC month. */
+export function asOfPeriod(asOf: string | undefined, now: Date = new Date()): number {
+  if (asOf === undefined) return periodAt(now);
+  const p = periodOf(asOf);
+  if (p === null) throw validation('asOf is a month YYYY-MM', [{ path: '/asOf', message: 'must be YYYY-MM' }]);
+  return p;
+}
+
+/**
+ * Writes the round's agreements as integers once (awarded rounds only: agreements are frozen then),
+ * with their agreed totals per (item, province, manufacturer) and per hospital. One statement: the
+ * marker row is inserted first, so of two concurrent callers the second waits and writes nothing.
+ */
+export async function prepareMonitoring(db: Queryable, r: RoundRow): Promise<void> {
+  const [done] = await db.query<{ x: number }>('SELECT 1 AS x FROM monitoring_rounds WHERE round_no = $1', [r.no]);
+  if (done) return;
+  await db.query(
+    `WITH mark AS (INSERT INTO monitoring_rounds (round_no) VALUES ($1) ON CONFLICT DO NOTHING RETURNING round_no),
+     a AS (INSERT INTO monitoring_agreements (round_no, hospital_no, item_no, manufacturer_no, product_no, agreed, province)
+           SELECT g.round_no, g.hospital_no, g.item_no, g.manufacturer_no, g.product_no, g.agreed_quantity, h.province
+             FROM agreements g JOIN organizations h ON h.no = g.hospital_no
+            WHERE g.round_no = $1 AND EXISTS (SELECT 1 FROM mark)
+           RETURNING hospital_no, item_no, manufacturer_no, agreed, province),
+     ag AS (INSERT INTO monitoring_agreed (round_no, item_no, province, manufacturer_no, agreements, agreed)
+            SELECT $1, item_no, province, manufacturer_no, count(*), sum(agreed) FROM a GROUP BY item_no, province, manufacturer_no)
+     INSERT INTO monitoring_agreed_hospitals (round_no, hospital_no, agreements, agreed)
+     SELECT $1, hospital_no, count(*), sum(agreed) FROM a GROUP BY hospital_no`, [r.no]);
+}
+
+/** Which agreements a caller sees: hospitals their own, manufacturers those they supply, everyone else all. */
+type Scope = { kind: 'all' } | { kind: 'hospital' | 'manufacturer'; no: number };
+function scopeOf(p: Principal | null): Scope {
+  if (p && (p.role === 'hospital' || p.role === 'manufacturer')) return { kind: p.role, no: p.no! };
+  return { kind: 'all' };
+}
+
+interface SumRow { key: string; agreed: string; used: string; nw: string; ordered: string; amount: string; base: string; baseline: string | null }
+
+const KEY_COLUMN: Record<Exclude<GroupBy, 'hospital'>, string> = { item: 'item_no', region: 'province', manufacturer: 'manufacturer_no' };
+
+/** SQL: the API key of group key `k` (an item number, province number, organization number). */
+function keyText(groupBy: GroupBy, k: string): string {
+  switch (groupBy) {
+    case 'item': return `(SELECT code FROM items WHERE round_id = $2 AND no = ${k})`;
+    case 'region': return `lpad(${k}::text, 2, '0') || '0000'`;
+    case 'hospital': case 'manufacturer': return `(SELECT id FROM organizations WHERE no = ${k})`;
+  }
+}
+
+const SUM_COLUMNS = `coalesce(us.used, 0)::text AS used, coalesce(us.nw, 0)::text AS nw, coalesce(us.ordered, 0)::text AS ordered,
+  coalesce(us.amount, 0)::text AS amount, coalesce(us.base, 0)::text AS base`;
+
+/** Grouped sums of the whole round (or one manufacturer's agreements) from the rollups. */
+function rollupSql(groupBy: GroupBy, manufacturer: boolean): string {
+  const mf = manufacturer ? 'AND manufacturer_no = $4' : '';
+  const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = ag.k)' : 'NULL';
+  if (groupBy === 'hospital') {
+    // $2 (the round id) is not needed here, but every parameter must have a type.
+    return `WITH ag AS (SELECT hospital_no AS k, agreed FROM monitoring_agreed_hospitals WHERE round_no = $1 AND $2::text IS NOT NULL),
+      us AS (SELECT hospital_no AS k, sum(used) AS used, sum(non_winning) AS nw, sum(ordered) AS ordered, sum(amount) AS amount,
+                    sum(baseline_amount) AS base
+               FROM monitoring_hospitals WHERE round_no = $1 AND period <= $3 GROUP BY hospital_no)
+      SELECT ${keyText(groupBy, 'ag.k')} AS key, ag.agreed::text AS agreed, ${SUM_COLUMNS}, NULL AS baseline
+        FROM ag LEFT JOIN us ON us.k = ag.k`;
+  }
+  const k = KEY_COLUMN[groupBy];
+  return `WITH ag AS (SELECT ${k} AS k, sum(agreed) AS agreed FROM monitoring_agreed WHERE round_no = $1 ${mf} GROUP BY ${k}),
+    us AS (SELECT g.${k} AS k, sum(g.used) AS used, sum(g.non_winning) AS nw, sum(g.ordered) AS ordered, sum(g.amount) AS amount,
+                  sum(g.used * i.baseline_unit_price) AS base
+             FROM monitoring_groups g JOIN items i ON i.round_id = $2 AND i.no = g.item_no
+            WHERE g.round_no = $1 AND g.period <= $3 ${mf} GROUP BY g.${k})
+    SELECT ${keyText(groupBy, 'ag.k')} AS key, ag.agreed::text AS agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
+      FROM ag LEFT JOIN us ON us.k = ag.k`;
+}
+
+/** Grouped sums over the agreements of one hospital or one manufacturer, from their usage rows. */
+function scopedSql(groupBy: GroupBy, scope: 'hospital' | 'manufacturer'): string {
+  const k = groupBy === 'hospital' ? 'hospital_no' : KEY_COLUMN[groupBy];
+  const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = us.k)' : 'NULL';
+  return `WITH a AS MATERIALIZED (SELECT * FROM monitoring_agreements WHERE round_no = $1 AND ${scope === 'hospital' ? 'hospital_no' : 'manufacturer_no'} = $4),
+    s AS (SELECT a.hospital_no, a.item_no,
+                 sum(u.received) FILTER (WHERE u.product_no = a.product_no) AS used,
+                 sum(u.received) FILTER (WHERE u.product_no <> a.product_no) AS nw,
+                 sum(u.ordered) FILTER (WHERE u.product_no = a.product_no) AS ordered,
+                 sum(u.amount) FILTER (WHERE u.product_no = a.product_no) AS amount
+            FROM a JOIN usage u ON u.round_no = $1 AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.period <= $3
+           GROUP BY a.hospital_no, a.item_no),
+    per AS (SELECT a.${k} AS k, a.agreed, s.used, s.nw, s.ordered, s.amount, coalesce(s.used, 0) * i.baseline_unit_price AS base
+              FROM a LEFT JOIN s ON s.hospital_no = a.hospital_no AND s.item_no = a.item_no
+              JOIN items i ON i.round_id = $2 AND i.no = a.item_no),
+    us AS (SELECT k, sum(agreed) AS agreed, sum(used) AS used, sum(nw) AS nw, sum(ordered) AS ordered, sum(amount) AS amount, sum(base) AS base
+             FROM per GROUP BY k)
+    SELECT ${keyText(groupBy, 'us.k')} AS key, us.agreed::text AS agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
+      FROM us`;
+}
+
+/**
+ * GET /monitoring: one row per group at asOf (months ≤ asOf), figures from the group's sums
+ * (src/rules/monitoring.ts). `p` null reads everything (the report worker).
+ */
+export async function getMonitoring(db: Queryable, p: Principal | null, r: RoundRow, q: MonitoringQuery): Promise<Monitoring> {
+  guardMonitoring(phaseOf(r));
+  await prepareMonitoring(db, r);
+  const asOf = asOfPeriod(q.asOf, q.now);
+  const elapsed = monthsElapsed(contractStartOf(r), r.contractMonths, asOf);
+  const scope = scopeOf(p);
+  const params: unknown[] = [r.no, r.id, asOf];
+  let sql: string;
+  if (scope.kind === 'hospital' || (scope.kind === 'manufacturer' && q.groupBy === 'hospital')) {
+    sql = scopedSql(q.groupBy, scope.kind);
+    params.push(scope.no);
+  } else {
+    sql = rollupSql(q.groupBy, scope.kind === 'manufacturer');
+    if (scope.kind === 'manufacturer') params.push(scope.no);
+  }
+  const sums = await db.query<SumRow>(`${sql} ORDER BY 1`, params);
+  const rows = sums.map((s) => ({
+    key: s.key,
+    ...figures({ agreed: s.agreed, used: s.used, nonWinning: s.nw, ordered: s.ordered, amount: s.amount, baselineAmount: s.base },
+      elapsed, r.contractMonths, s.baseline ?? undefined),
+  }));
+  // Keys compare as the API shows them (ids and codes), not by the database's collation.
+  rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { asOf: periodText(asOf), monthsElapsed: elapsed, rows };
+}
+
+/** SQL: the usage sums of agreement `a` over months ≤ $3 (its own product, other or no product). */
+const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
+    SELECT sum(u.received) FILTER (WHERE u.product_no = ${a}.product_no) AS used,
+           sum(u.received) FILTER (WHERE u.product_no <> ${a}.product_no) AS nw,
+           sum(u.ordered) FILTER (WHERE u.product_no = ${a}.product_no) AS ordered,
+           sum(u.amount) FILTER (WHERE u.product_no = ${a}.product_no) AS amount
+      FROM usage u WHERE u.round_no = ${a}.round_no AND u.hospital_no = ${a}.hospital_no AND u.item_no = ${a}.item_no AND u.period <= $3) s ON true`;
+
+/** Numbered parameters for SQL built from parts. */
+class Params {
+  readonly values: unknown[];
+  constructor(first: unknown[]) { this.values = [...first]; }
+  add(v: unknown, type: string): string { this.values.push(v); return `$${this.values.length}::${type}`; }
+}
+
+interface AlertParts { x: Params; scope: string; limit: string | null }
+
+const used = 'coalesce(s.used, 0)', nw = 'coalesce(s.nw, 0)';
+
+/**
+ * One SELECT per alert type, each in key order (hospital, item, month) over the caller's
+ * agreements; $1 round no, $2 round id, $3 asOf, $4 monthsElapsed, $5 contractMonths, $6–$10 the
+ * rules. `after` is the keyset condition of the page (or nothing).
+ */
+const ALERT_SQL: Record<AlertType, (o: AlertParts, after: string) => string> = {
+  behind_schedule: (o, after) => `SELECT 0 AS t, a.hospital_no, a.item_no, a.manufacturer_no, -1 AS period,
+      ratio4(${used} * $5, a.agreed * $4) AS value, round($7::numeric, 4) AS threshold
+    FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
+   WHERE a.round_no = $1 ${o.scope} AND $4::int >= $6::int AND a.agreed > 0 AND $4::int > 0
+     AND ${used} * $5 < $7::numeric * a.agreed * $4 ${after ? `AND (a.hospital_no, a.item_no) > ${after}` : ''}
+   ORDER BY a.hospital_no, a.item_no ${o.limit ? `LIMIT ${o.limit}` : ''}`,
+  delivery_mismatch: (o, after) => `SELECT 1 AS t, a.hospital_no, a.item_no, a.manufacturer_no, x.period,
+      ratio4(abs(x.s - x.u), greatest(x.s, x.u)) AS value, round($10::numeric, 4) AS threshold
+    FROM monitoring_agreements a
+    CROSS JOIN LATERAL (
+      SELECT d.period, d.shipped AS s, coalesce(u.received, 0) AS u
+        FROM deliveries d
+        LEFT JOIN usage u ON u.round_no = d.round_no AND u.hospital_no = d.hospital_no AND u.item_no = d.item_no
+                         AND u.period = d.period AND u.product_no = a.product_no
+       WHERE d.round_no = a.round_no AND d.hospital_no = a.hospital_no AND d.item_no = a.item_no AND d.period <= $3
+      UNION ALL
+      SELECT u.period, 0, u.received FROM usage u
+       WHERE u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.product_no = a.product_no
+         AND u.period <= $3
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.round_no = u.round_no AND d.hospital_no = u.hospital_no
+                            AND d.item_no = u.item_no AND d.period = u.period)) x
+   WHERE a.round_no = $1 ${o.scope} AND greatest(x.s, x.u) > 0 AND abs(x.s - x.u) > $10::numeric * greatest(x.s, x.u)
+     ${after ? `AND (a.hospital_no, a.item_no, x.period) > ${after}` : ''}
+   ORDER BY a.hospital_no, a.item_no, x.period ${o.limit ? `LIMIT ${o.limit}` : ''}`,
+  non_winning_share: (o, after) => `SELECT 2 AS t, a.hospital_no, a.item_no, a.manufacturer_no, -1 AS period,
+      ratio4(${nw}, ${used} + ${nw}) AS value, round($8::numeric, 4) AS threshold
+    FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
+   WHERE a.round_no = $1 ${o.scope} AND ${used} + ${nw} > 0 AND ${nw} > $8::numeric * (${used} + ${nw})
+     ${after ? `AND (a.hospital_no, a.item_no) > ${after}` : ''}
+   ORDER BY a.hospital_no, a.item_no ${o.limit ? `LIMIT ${o.limit}` : ''}`,
+  price_above_award: (o, after) => `SELECT 3 AS t, a.hospital_no, a.item_no, a.manufacturer_no, u.period,
+      ratio4(u.amount, u.received) AS value, round(w.comparable_unit_price, 4) AS threshold
+    FROM monitoring_agreements a
+    JOIN award_winners w ON w.round_no = a.round_no AND w.item_no = a.item_no AND w.manufacturer_no = a.manufacturer_no
+    JOIN usage u ON u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no
+                AND u.product_no = a.product_no AND u.period <= $3
+   WHERE a.round_no = $1 ${o.scope} AND u.received > 0 AND u.amount > w.comparable_unit_price * u.received
+     ${after ? `AND (a.hospital_no, a.item_no, u.period) > ${after}` : ''}
+   ORDER BY a.hospital_no, a.item_no, u.period ${o.limit ? `LIMIT ${o.limit}` : ''}`,
+  supply_shortfall: (o, after) => `SELECT 4 AS t, a.hospital_no, a.item_no, a.manufacturer_no, -1 AS period,
+      ratio4(${used}, s.ordered) AS value, round($9::numeric, 4) AS threshold
+    FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
+   WHERE a.round_no = $1 ${o.scope} AND s.ordered > 0 AND ${used} < $9::numeric * s.ordered
+     ${after ? `AND (a.hospital_no, a.item_no) > ${after}` : ''}
+   ORDER BY a.hospital_no, a.item_no ${o.limit ? `LIMIT ${o.limit}` : ''}`,
+};
+
+function alertParams(r: RoundRow, asOf: number): Params {
+  const m = r.rules.monitoring;
+  const elapsed = monthsElapsed(contractStartOf(r), r.contractMonths, asOf);
+  return new Params([r.no, r.id, asOf, elapsed, r.contractMonths, m.graceMonths, m.minProgress, m.maxNonWinningShare, m.minFulfilment, m.maxDeliveryGap]);
+}
+
+function scopeSql(x: Params, scope: Scope): string {
+  if (scope.kind === 'all') return '';
+  return `AND a.${scope.kind === 'hospital' ? 'hospital_no' : 'manufacturer_no'} = ${x.add(scope.no, 'int')}`;
+}
+
+interface AlertRow {
+  t: number; hospital_no: number; item_no: number; period: number; value: string; threshold: string;
+  hospital_id: string; manufacturer_id: string; item_code: string;
+}
+
+/**
+ * GET /alerts: the five types in the order of ALERT_TYPES, each in key order (hospital, item,
+ * month); `?type=` keeps one. The page is one statement: the types' SELECTs in order under one
+ * LIMIT, so a page stops as soon as it is full.
+ */
+export async function listAlerts(db: Queryable, p: Principal | null, r: RoundRow, q: AlertQuery): Promise<{ data: Alert[]; nextCursor: string | null }> {
+  guardMonitoring(phaseOf(r));
+  await prepareMonitoring(db, r);
+  const asOf = asOfPeriod(q.asOf, q.now);
+  const limit = q.limit ?? 100;
+  const cursor = decodeCursor(q.cursor, 4)?.map(Number) ?? null;
+  if (cursor && cursor.some((v) => !Number.isInteger(v))) throw validation('The cursor is not one this server issued', [{ path: '/cursor', message: 'invalid cursor' }]);
+  const x = alertParams(r, asOf);
+  const o: AlertParts = { x, scope: scopeSql(x, scopeOf(p)), limit: x.add(limit + 1, 'int') };
+  const parts: string[] = [];
+  ALERT_TYPES.forEach((type, t) => {
+    if (q.type !== undefined && q.type !== type) return;
+    if (cursor && t < cursor[0]) return;
+    let after = '';
+    if (cursor && t === cursor[0]) {
+      const perMonth = type === 'delivery_mismatch' || type === 'price_above_award';
+      after = perMonth ? `(${x.add(cursor[1], 'int')}, ${x.add(cursor[2], 'int')}, ${x.add(cursor[3], 'int')})`
+        : `(${x.add(cursor[1], 'int')}, ${x.add(cursor[2], 'int')})`;
+    }
+    parts.push(`(${ALERT_SQL[type](o, after)})`);
+  });
+  if (parts.length === 0) return { data: [], nextCursor: null };
+  const rows = await db.query<AlertRow>(
+    `SELECT x.t, x.hospital_no, x.item_no, x.period, x.value::text AS value, x.threshold::text AS threshold,
+            (SELECT id FROM organizations WHERE no = x.hospital_no) AS hospital_id,
+            (SELECT id FROM organizations WHERE no = x.manufacturer_no) AS manufacturer_id,
+            (SELECT code FROM items WHERE round_id = $2 AND no = x.item_no) AS item_code
+       FROM (SELECT * FROM (${parts.join(' UNION ALL ')}) u LIMIT ${o.limit}) x
+      -- Types left out of the page leave their rule parameters unused; each still needs a type.
+      CROSS JOIN (SELECT $4::int, $5::int, $6::int, $7::numeric, $8::numeric, $9::numeric, $10::numeric) AS rules`, x.values);
+  // Each type's rows come in key order; the types in order (sorted again here, cheaply, as the page's contract).
+  rows.sort((a, b) => a.t - b.t || a.hospital_no - b.hospital_no || a.item_no - b.item_no || a.period - b.period);
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    data: page.map((a) => ({
+      type: ALERT_TYPES[a.t], hospitalId: a.hospital_id, manufacturerId: a.manufacturer_id, itemCode: a.item_code,
+      ...(a.period >= 0 ? { period: periodText(a.period) } : {}), value: a.value, threshold: a.threshold,
+    })),
+    nextCursor: more ? encodeCursor([last.t, last.hospital_no, last.item_no, last.period]) : null,
+  };
+}
+
+/** How many alerts of each type the round has at asOf (the monitoring report). */
+export async function alertCounts(db: Queryable, r: RoundRow, asOf: string | undefined): Promise<Record<AlertType, number>> {
+  guardMonitoring(phaseOf(r));
+  await prepareMonitoring(db, r);
+  const x = alertParams(r, asOfPeriod(asOf));
+  const o: AlertParts = { x, scope: '', limit: null };
+  const cols = ALERT_TYPES.map((type) => `(SELECT count(*) FROM (${ALERT_SQL[type](o, '')}) q)::int AS ${type}`);
+  cols.push('$2::text AS round_id');
+  const [row] = await db.query<Record<AlertType, number>>(`SELECT ${cols.join(', ')}`, x.values);
+  return Object.fromEntries(ALERT_TYPES.map((t) => [t, Number(row[t])])) as Record<AlertType, number>;
+}
+
+interface AgreementSqlRow {
+  hospital_no: number; item_no: number; hospital_id: string; item_code: string; manufacturer_id: string; agreed: number;
+  expected: string; used: string; nw: string; ordered: string; completion: string | null; progress: string | null;
+  fulfilment: string | null; amount: string; savings: string;
+}
+
+/** Agreements per page of agreementMonitoring. */
+export const AGREEMENT_BATCH = 5000;
+
+/**
+ * Every agreement's figures at asOf (the monitoring report's CSV), in key order (hospital, item),
+ * a keyset page at a time: memory holds one page, whatever the round's size. Ratios in SQL
+ * (ratio4, the twin of src/rules/monitoring.ts ratio4).
+ */
+export async function* agreementMonitoring(db: Queryable, r: RoundRow, asOf: string | undefined, batch = AGREEMENT_BATCH): AsyncGenerator<AgreementMonitoringRow[]> {
+  guardMonitoring(phaseOf(r));
+  await prepareMonitoring(db, r);
+  const period = asOfPeriod(asOf);
+  const elapsed = monthsElapsed(contractStartOf(r), r.contractMonths, period);
+  let after: [number, number] = [0, 0];
+  for (;;) {
+    const rows = await db.query<AgreementSqlRow>(
+      `SELECT a.hospital_no, a.item_no, (SELECT id FROM organizations WHERE no = a.hospital_no) AS hospital_id,
+              (SELECT code FROM items WHERE round_id = $2 AND no = a.item_no) AS item_code,
+              (SELECT id FROM organizations WHERE no = a.manufacturer_no) AS manufacturer_id, a.agreed,
+              ratio4(a.agreed * $4, $5)::text AS expected, ${used}::text AS used, ${nw}::text AS nw,
+              coalesce(s.ordered, 0)::text AS ordered, ratio4(${used}, a.agreed)::text AS completion,
+              ratio4(${used} * $5, a.agreed * $4)::text AS progress, ratio4(${used}, s.ordered)::text AS fulfilment,
+              round(coalesce(s.amount, 0), 4)::text AS amount,
+              round(${used} * (SELECT baseline_unit_price FROM items WHERE round_id = $2 AND no = a.item_no) - coalesce(s.amount, 0), 4)::text AS savings
+         FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
+        WHERE a.round_no = $1 AND (a.hospital_no, a.item_no) > ($6::int, $7::int)
+        ORDER BY a.hospital_no, a.item_no LIMIT $8`,
+      [r.no, r.id, period, elapsed, r.contractMonths, after[0], after[1], batch]);
+    if (rows.length === 0) return;
+    yield rows.map((a) => ({
+      hospitalId: a.hospital_id, itemCode: a.item_code, manufacturerId: a.manufacturer_id, agreedQuantity: a.agreed,
+      expected: a.expected, used: Number(a.used), nonWinningUsed: Number(a.nw), ordered: Number(a.ordered),
+      completion: a.completion, progress: a.progress, fulfilment: a.fulfilment, amount: a.amount, savings: a.savings,
+    }));
+    if (rows.length < batch) return;
+    const last = rows[rows.length - 1];
+    after = [last.hospital_no, last.item_no];
+  }
+}
+
+/**
+ * The round's used quantity per contract month up to asOf beside what was expected by the end of
+ * that month (Σ agreedQuantity × monthsElapsed / contractMonths), for the report's chart.
+ */
+export async function monthlyUsage(db: Queryable, r: RoundRow, asOf: string | undefined): Promise<MonthlyUsage[]> {
+  guardMonitoring(phaseOf(r));
+  await prepareMonitoring(db, r);
+  const period = asOfPeriod(asOf);
+  const start = contractStartOf(r);
+  const [{ agreed }] = await db.query<{ agreed: string }>(
+    'SELECT coalesce(sum(agreed), 0)::text AS agreed FROM monitoring_agreed WHERE round_no = $1', [r.no]);
+  const used = await db.query<{ period: number; used: string }>(
+    `SELECT period, sum(used)::text AS used FROM monitoring_groups WHERE round_no = $1 AND period BETWEEN $2 AND $3 GROUP BY period`,
+    [r.no, start, period]);
+  const byPeriod = new Map(used.map((u) => [u.period, Number(u.used)]));
+  const out: MonthlyUsage[] = [];
+  let cumulative = 0;
+  for (let p = start; p <= Math.min(period, start + r.contractMonths - 1); p++) {
+    const u = byPeriod.get(p) ?? 0;
+    cumulative += u;
+    out.push({ period: periodText(p), used: u, cumulativeUsed: cumulative, expected: ratio4(BigInt(agreed) * BigInt(monthsElapsed(start, r.contractMonths, p)), r.contractMonths)! });
+  }
+  return out;
+}
