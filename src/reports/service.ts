@@ -10,10 +10,11 @@ import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import type { AppContext, Principal } from '../context.js';
 import { reports } from '../db/schema.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
-import { invalidState, notFound, unprocessable } from '../http/problem.js';
+import { invalidState, notFound } from '../http/problem.js';
 import { newId } from '../ids.js';
 import { enqueue } from '../outbox/service.js';
-import { guardResults } from '../rounds/lifecycle.js';
+import { guardMonitoring, guardResults } from '../rounds/lifecycle.js';
+import { periodAt, periodText } from '../rules/monitoring.js';
 import { phaseOf, visibleRound } from '../rounds/service.js';
 import { CONTENT_TYPES, REPORT_JOB, type ReportFormat, type ReportRow } from './model.js';
 import type { Report, ReportInput } from './schemas.js';
@@ -28,13 +29,17 @@ export const toReport = (r: ReportRow): Report => ({
 export async function requestReport(ctx: AppContext, p: Principal, roundId: string, input: ReportInput): Promise<Report> {
   const row = await ctx.db.transaction(async (tx) => {
     const r = await visibleRound(tx, p, roundId);
-    if (input.kind === 'round_summary') guardResults(phaseOf(r));
-    else throw unprocessable('report-kind-unavailable', 'Report kind not available',
-      'Monitoring reports need the monitoring module, which this server does not have yet');
     const now = ctx.clock.now();
+    let asOf = input.asOf ?? null;
+    if (input.kind === 'round_summary') guardResults(phaseOf(r));
+    else {
+      guardMonitoring(phaseOf(r));
+      // The month is fixed when the report is asked for (as GET /monitoring would answer now), not when the job runs.
+      asOf ??= periodText(periodAt(now));
+    }
     const id = newId('rep');
     const [created] = await tx.orm.insert(reports).values({
-      id, roundId, requesterId: p.orgId, kind: input.kind, format: input.format, asOf: input.asOf ?? null, createdAt: now,
+      id, roundId, requesterId: p.orgId, kind: input.kind, format: input.format, asOf, createdAt: now,
     }).returning();
     await enqueue(tx, REPORT_JOB, { reportId: id }, now);
     return created;

@@ -296,9 +296,90 @@ describe('reports', () => {
     });
   });
 
-  describe('monitoring', () => {
-    it('answers 422 while the monitoring module is missing', async () => {
-      expectProblem(await request({ kind: 'monitoring', format: 'csv' }), 422, 'report-kind-unavailable');
+  describe('monitoring reports', () => {
+    const asOf = '2026-05';
+    beforeAll(async () => {
+      w.t.clock.set('2026-05-15T00:00:00Z');
+      const rows = [
+        [w.hospitals.gz1.id, '2026-03', 100, 100, '200.00'], [w.hospitals.gz1.id, '2026-04', 120, 110, '220.00'], [w.hospitals.nj.id, '2026-03', 50, 50, '100'],
+      ].map(([hospitalId, period, o, rcv, amount]) => ({ hospitalId, period, itemCode: 'ATV20', productId: m1.products[0], orderedQuantity: o, receivedQuantity: rcv, amount }));
+      const res = await w.c.raw('PUT', `/v1/rounds/${r.id}/usage`, w.alliance.h, JSON.stringify(rows), 'application/json');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    });
+    const monitoring = async (format: string, body: Record<string, unknown> = { kind: 'monitoring', format, asOf }) => {
+      const res = await request(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      const { report } = await settled(w.t.app, res.body.id, w.alliance.h, step);
+      expect(report, JSON.stringify(report)).toMatchObject({ status: 'done', kind: 'monitoring' });
+      return { report, file: await rawGet(w.t.app, `/v1/reports/${res.body.id}/file`, w.alliance.h) };
+    };
+
+    it('json: asOf, monthsElapsed, byItem, byRegion, byManufacturer as GET /monitoring, alertCounts as GET /alerts', async () => {
+      const { report, file } = await monitoring('json');
+      expect(report.asOf).toBe(asOf);
+      const doc = JSON.parse(file.body.toString('utf8'));
+      const get = async (groupBy: string) => (await w.c.get(`/v1/rounds/${r.id}/monitoring?asOf=${asOf}&groupBy=${groupBy}`, w.alliance.h)).body;
+      const byItem = await get('item');
+      expect(doc).toMatchObject({ asOf, monthsElapsed: byItem.monthsElapsed });
+      expect(doc.byItem).toEqual(byItem.rows);
+      expect(doc.byRegion).toEqual((await get('region')).rows);
+      expect(doc.byManufacturer).toEqual((await get('manufacturer')).rows);
+      const alerts = (await w.c.get(`/v1/rounds/${r.id}/alerts?asOf=${asOf}&limit=1000`, w.alliance.h)).body.data;
+      for (const [type, n] of Object.entries(doc.alertCounts)) expect(n, type).toBe(alerts.filter((a: { type: string }) => a.type === type).length);
+      // Hand-computed: ATV20 used 100 + 110 + 50 = 260 by asOf 2026-05.
+      expect(doc.byItem.find((x: { key: string }) => x.key === 'ATV20').used).toBe(260);
+    });
+
+    it('asOf defaults to the month the report was asked in', async () => {
+      const { report } = await monitoring('json', { kind: 'monitoring', format: 'json' });
+      expect(report.asOf).toBe('2026-05');
+    });
+
+    it('csv: one line per agreement with its figures', async () => {
+      const { file } = await monitoring('csv');
+      const lines = csvRecords(file.body);
+      const agreements = (await w.api.get(`/v1/rounds/${r.id}/agreements?limit=1000`, w.alliance.h)).body.data;
+      expect(lines).toHaveLength(agreements.length);
+      expect(Object.keys(lines[0])).toEqual(['hospitalId', 'itemCode', 'manufacturerId', 'agreedQuantity', 'expected', 'used', 'nonWinningUsed', 'ordered',
+        'completion', 'progress', 'fulfilment', 'amount', 'savings']);
+      const gz1 = lines.find((l) => l.hospitalId === w.hospitals.gz1.id && l.itemCode === 'ATV20')!;
+      const agreed = agreements.find((a: { hospitalId: string; itemCode: string }) => a.hospitalId === w.hospitals.gz1.id && a.itemCode === 'ATV20');
+      expect(gz1).toMatchObject({ manufacturerId: m1.id, agreedQuantity: String(agreed.agreedQuantity), used: '210', ordered: '220', amount: '420.0000' });
+      expect(gz1.fulfilment).toBe('0.9545'); // 210 / 220
+    });
+
+    it('xlsx: sheets Items, Regions, Manufacturers, Hospitals, Alerts with numbers', async () => {
+      const { file } = await monitoring('xlsx');
+      const wb = await workbook(file.body);
+      expect(wb.worksheets.map((x) => x.name)).toEqual(['Items', 'Regions', 'Manufacturers', 'Hospitals', 'Alerts']);
+      const items = sheetRows(wb.getWorksheet('Items')!);
+      expect(items.values[0].slice(0, 4)).toEqual(['itemCode', 'agreedQuantity', 'expected', 'used']);
+      const atv = items.values.find((v) => v[0] === 'ATV20')!;
+      expect(atv[3]).toBe(260);
+      expect(items.formats[items.values.indexOf(atv)][9]).toBe('#,##0.0000');
+      const hospitals = sheetRows(wb.getWorksheet('Hospitals')!);
+      expect(hospitals.values.find((v) => v[0] === w.hospitals.gz1.id)![3]).toBe(210);
+    });
+
+    it.skipIf(!haveChromium)(haveChromium
+      ? 'html in headless Chromium: completion per item and used against expected per month, drawn'
+      : 'html in headless Chromium skipped: /usr/bin/chromium not found', async () => {
+      const { file } = await monitoring('html');
+      const view = await viewInChromium(file.body);
+      expect(view.errors).toEqual([]);
+      expect(view.charts.map((c) => c.id)).toEqual(['chart-completion', 'chart-monthly']);
+      for (const c of view.charts) {
+        expect(c.width).toBeGreaterThan(300);
+        expect(c.height).toBeGreaterThan(60);
+        expect(c.drawnBars).toBeGreaterThan(0);
+      }
+      expect(view.charts[1].bars).toBe(3); // 2026-03 … 2026-05
+      expect(view.text).toContain('集采执行监测报告');
+    }, 60_000);
+
+    it('needs an awarded round (409 invalid-state)', async () => {
+      const bidding = await round(w);
+      expectProblem(await request({ kind: 'monitoring', format: 'csv' }, w.alliance.h, bidding.id), 409, 'invalid-state');
     });
   });
 });
