@@ -9,6 +9,7 @@ import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
 import bodyHooks from './http/plugins/body-hooks.js';
 import bodyParsers from './http/plugins/body-parsers.js';
 import docs from './http/plugins/docs.js';
+import queueBoard from './http/plugins/queue-board.js';
 import limits from './http/plugins/limits.js';
 import requestLog from './http/plugins/request-log.js';
 import validation from './http/plugins/validation.js';
@@ -73,5 +74,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
   await app.register(requestLog);
   await app.register(bodyHooks);
   for (const routes of ROUTES) await app.register(routes);
+  await app.register(queueBoard);
   return app;
 }

@@ -47,6 +47,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => {
     const f = await reportFile(ctx, who(req), req.params.id);
     reply.header('content-type', f.contentType).header('content-disposition', disposition(f.filename));
+    // An html report opened in the browser: its inline styles and SVG, nothing else (it has no script and loads nothing).
+    if (f.contentType.startsWith('text/html')) reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
     if (f.size !== null) reply.header('content-length', String(f.size));
     return reply.send(f.body);
   });

@@ -296,6 +296,29 @@ describe('reports', () => {
     });
   });
 
+  describe('GET /admin/queues (bull-board)', () => {
+    it('shows the queues to the operator (bearer or Basic), 401 to anyone else, hidden from the OpenAPI document; absent in embedded mode', async () => {
+      const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`operator:${password}`).toString('base64')}` });
+      if (embedded()) {
+        expect((await w.t.app.inject({ method: 'GET', url: '/admin/queues', headers: op })).statusCode).toBe(404);
+        return;
+      }
+      const page = await w.t.app.inject({ method: 'GET', url: '/admin/queues', headers: op });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      const browser = await w.t.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic(op.authorization.slice(7)) });
+      expect(browser.statusCode).toBe(200);
+      expect(browser.json().queues.map((q: { name: string }) => q.name)).toContain('report');
+      for (const h of [{}, w.alliance.h, basic('wrong-key-0123456789')]) {
+        const res = await w.t.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: h });
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^Basic realm="jicai queues"/);
+      }
+      const doc = (await w.t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
+    });
+  });
+
   describe('monitoring reports', () => {
     const asOf = '2026-05';
     beforeAll(async () => {
@@ -344,7 +367,7 @@ describe('reports', () => {
         'completion', 'progress', 'fulfilment', 'amount', 'savings']);
       const gz1 = lines.find((l) => l.hospitalId === w.hospitals.gz1.id && l.itemCode === 'ATV20')!;
       const agreed = agreements.find((a: { hospitalId: string; itemCode: string }) => a.hospitalId === w.hospitals.gz1.id && a.itemCode === 'ATV20');
-      expect(gz1).toMatchObject({ manufacturerId: m1.id, agreedQuantity: String(agreed.agreedQuantity), used: '210', ordered: '220', amount: '420.0000' });
+      expect(gz1).toMatchObject({ manufacturerId: m1.id, agreedQuantity: String(agreed!.agreedQuantity), used: '210', ordered: '220', amount: '420.0000' });
       expect(gz1.fulfilment).toBe('0.9545'); // 210 / 220
     });
 
