@@ -22,7 +22,9 @@ tender.status: planning (draft), active (demand, bidding, opened), complete (awa
 tender.items: quantity = total demand (reference units), unit value = maxUnitPrice. Bidders (tenderers, numberOfTenderers,
 parties with role "tenderer") appear only once the round was opened; awards (one per winning manufacturer and item:
 quantity = Σ agreedQuantity, unit value = comparable unit price to 4 places, value = Σ agreedQuantity × comparable unit price
-to 2 places) once it is awarded. Hospitals are not listed: the alliance is buyer and procuring entity.
+to 2 places) once it is awarded, with one contract per award (awardID, period = the contract months, value = the award's
+value, status active, terminated once closed) whose implementation.transactions are one per month with usage: dated the
+month's first day, value = Σ amount paid for the agreements' own product, payer the alliance, payee the supplier. Hospitals are not listed: the alliance is buyer and procuring entity.
 Amounts are JSON numbers, as the OCDS schema requires. Participants may read it with a token; after award anyone may,
 without one (before award, no token answers 401).`;
 

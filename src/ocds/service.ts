@@ -28,6 +28,7 @@ import { unauthorized } from '../http/problem.js';
 import { isPublic, type RoundState } from '../rounds/lifecycle.js';
 import type { ItemRow, RoundRow } from '../rounds/mapper.js';
 import { loadItems, loadRound, phaseOf, visibleRound } from '../rounds/service.js';
+import { periodText } from '../rules/monitoring.js';
 
 export const ocidOf = (roundId: string) => `ocds-jicai-${roundId}`;
 
@@ -105,8 +106,20 @@ async function load(db: Queryable, r: RoundRow) {
        LEFT JOIN award_totals t ON t.round_id = b.round_id AND t.item_code = b.item_code AND t.manufacturer_id = b.manufacturer_id
       WHERE b.round_id = $1 AND b.winner
       ORDER BY b.item_code, b.rank`, [r.id]) : [];
-  return { opened, awarded, alliance, items, demandOf, bidders, awards };
+  // Contract implementation: per award and month with usage, Σ amount paid for the agreements' own product
+  // (the monitoring rollups; nothing before the round's first monitoring read or write).
+  const payments = awarded ? await db.query<PaymentRow>(
+    `SELECT i.code AS item_code, m.id AS manufacturer_id, g.period, round(sum(g.amount), 4)::text AS amount
+       FROM monitoring_groups g
+       JOIN items i ON i.round_id = $2 AND i.no = g.item_no
+       JOIN organizations m ON m.no = g.manufacturer_no
+      WHERE g.round_no = $1
+      GROUP BY i.code, m.id, g.period
+     HAVING sum(g.used) > 0 OR sum(g.amount) > 0
+      ORDER BY i.code, m.id, g.period`, [r.no, r.id]) : [];
+  return { opened, awarded, alliance, items, demandOf, bidders, awards, payments };
 }
+interface PaymentRow { item_code: string; manufacturer_id: string; period: number; amount: string }
 type Loaded = Awaited<ReturnType<typeof load>>;
 
 const describeItem = (i: ItemRow) => [i.genericName, i.dosageForm,
@@ -160,12 +173,50 @@ function awards(r: RoundRow, l: Loaded) {
   }));
 }
 
+/**
+ * Step 4: one contract per award, over the contract period, worth the award's value; its
+ * implementation holds one transaction per month with usage (API.md "Reports, export, audit"):
+ * dated the month's first day, the amount the hospitals paid for the agreements' own product,
+ * from the alliance (payer) to the supplier (payee).
+ */
+function contracts(r: RoundRow, l: Loaded) {
+  const period = contractPeriod(r.contractStart, r.contractMonths);
+  const byAward = new Map<string, PaymentRow[]>();
+  for (const p of l.payments) {
+    const id = awardIdOf(r.id, p.item_code, p.manufacturer_id);
+    byAward.set(id, [...(byAward.get(id) ?? []), p]);
+  }
+  return l.awards.map((a) => {
+    const awardID = awardIdOf(r.id, a.item_code, a.manufacturer_id);
+    return {
+      id: `${awardID}-contract`,
+      awardID,
+      status: r.state === 'closed' ? 'terminated' : 'active',
+      ...(period ? { period } : {}),
+      value: { amount: Number(a.amount), currency: CURRENCY },
+      implementation: {
+        transactions: (byAward.get(awardID) ?? []).map((p) => {
+          const month = periodText(p.period);
+          return {
+            id: `${awardID}-${month}`,
+            date: `${month}-01T00:00:00.000Z`,
+            value: { amount: Number(p.amount), currency: CURRENCY },
+            payer: ref(l.alliance),
+            payee: { id: a.manufacturer_id, name: a.name },
+          };
+        }),
+      },
+    };
+  });
+}
+
 export const awardIdOf = (roundId: string, itemCode: string, manufacturerId: string) => `${roundId}-${itemCode}-${manufacturerId}`;
 
 export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
   const ocid = ocidOf(r.id);
   const l = await load(db, r);
   const suppliers = new Set(l.awards.map((a) => a.manufacturer_id));
+  const payees = new Set(l.payments.map((p) => p.manufacturer_id));
   const date = iso(r.updatedAt);
   const release: Record<string, unknown> = {
     ocid,
@@ -175,13 +226,16 @@ export async function ocdsPackage(db: Queryable, r: RoundRow, uri: string) {
     initiationType: 'tender',
     language: 'zh',
     parties: [
-      party(l.alliance, ['buyer', 'procuringEntity']),
-      ...l.bidders.map((b) => party(b, suppliers.has(b.id) ? ['tenderer', 'supplier'] : ['tenderer'])),
+      party(l.alliance, payees.size ? ['buyer', 'procuringEntity', 'payer'] : ['buyer', 'procuringEntity']),
+      ...l.bidders.map((b) => party(b, [...(suppliers.has(b.id) ? ['tenderer', 'supplier'] : ['tenderer']), ...(payees.has(b.id) ? ['payee'] : [])])),
     ],
     buyer: ref(l.alliance),
     tender: tender(r, l),
   };
-  if (l.awarded) release.awards = awards(r, l);
+  if (l.awarded) {
+    release.awards = awards(r, l);
+    release.contracts = contracts(r, l);
+  }
   return {
     uri,
     version: '1.1' as const,

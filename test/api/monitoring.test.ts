@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ajvDraft04 from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
 import { agreementMonitoring, alertCounts, getMonitoring, listAlerts, monthlyUsage, type AgreementMonitoringRow } from '../../src/monitoring/service.js';
 import { loadRound } from '../../src/rounds/service.js';
 import { D } from '../../src/rules/decimal.js';
@@ -7,6 +10,17 @@ import {
 } from '../../src/rules/monitoring.js';
 import { count, expectProblem, op, org, type H } from '../helpers.js';
 import { example, exampleBids, exampleDemand, exampleRound, keyOf, type Example } from './worked-example.js';
+
+/** The OCDS schemas beside the repository (../shared/ocds), as in test/api/ocds.test.ts. */
+const ocdsDir = new URL('../../../shared/ocds/', import.meta.url);
+function ocdsValidator() {
+  const read = (f: string) => JSON.parse(readFileSync(new URL(f, ocdsDir), 'utf8'));
+  const pkg = read('release-package-schema.json');
+  const ajv = new ajvDraft04.default({ allErrors: true, strict: false });
+  (addFormatsModule as unknown as (a: unknown) => void)(ajv);
+  ajv.addSchema({ ...read('release-schema.dereferenced.json'), id: pkg.properties.releases.items.$ref });
+  return ajv.compile(pkg);
+}
 
 /**
  * DOMAIN.md "Monitoring" on the worked example's round (contract 2026-03 … 2027-02, 12 months).
@@ -425,6 +439,46 @@ describe('monitoring', () => {
     });
   });
 
+  describe('GET /v1/rounds/{id}/ocds: contracts and their implementation', () => {
+    it('one contract per award, one transaction per month with usage of the agreements\' own product', async () => {
+      const res = await c.loose.get(`/v1/rounds/${roundId}/ocds`, {});
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const rel = res.body.releases[0];
+      const period = { startDate: '2026-03-01T00:00:00.000Z', endDate: '2027-02-28T23:59:59.000Z' };
+      const payer = { id: x.alliance.id, name: '广东联盟' };
+      const tx = (m: keyof Example['m'], month: string, amount: number) => ({
+        id: `${roundId}-ATV20-${x.m[m].id}-${month}`, date: `${month}-01T00:00:00.000Z`, value: { amount, currency: 'CNY' },
+        payer, payee: { id: x.m[m].id, name: `制药${m}` },
+      });
+      const contract = (m: keyof Example['m'], value: number, transactions: unknown[]) => ({
+        id: `${roundId}-ATV20-${x.m[m].id}-contract`, awardID: `${roundId}-ATV20-${x.m[m].id}`, status: 'active', period,
+        value: { amount: value, currency: 'CNY' }, implementation: { transactions },
+      });
+      const byAward = Object.fromEntries(rel.contracts.map((k: { awardID: string }) => [k.awardID, k]));
+      expect(rel.contracts).toHaveLength(4);
+      expect(rel.contracts.map((k: { awardID: string }) => k.awardID)).toEqual(rel.awards.map((a: { id: string }) => a.id));
+      // M2: 12,000 × 0.51 = 6,120; h1 paid 357 (03), 331.50 (04), 330 (06); its May buying was off-contract.
+      expect(byAward[`${roundId}-ATV20-${x.m.M2.id}`]).toEqual(contract('M2', 6120, [tx('M2', '2026-03', 357), tx('M2', '2026-04', 331.5), tx('M2', '2026-06', 330)]));
+      // M1: 4,800 × 0.60 = 2,880; h2 paid 240, 240, 300, 300.
+      expect(byAward[`${roundId}-ATV20-${x.m.M1.id}`]).toEqual(contract('M1', 2880,
+        [tx('M1', '2026-03', 240), tx('M1', '2026-04', 240), tx('M1', '2026-05', 300), tx('M1', '2026-06', 300)]));
+      // M3: 1,599 × 0.529411… = 846.529… → 846.53; h5 paid 211.76 and 106.
+      expect(byAward[`${roundId}-ATV20-${x.m.M3.id}`]).toEqual(contract('M3', 846.53, [tx('M3', '2026-03', 211.76), tx('M3', '2026-04', 106)]));
+      // M4: 2,400 × 0.92 = 2,208; h4 paid 184 in April (its May buying was M1's product: not M4's contract).
+      expect(byAward[`${roundId}-ATV20-${x.m.M4.id}`]).toEqual(contract('M4', 2208, [tx('M4', '2026-04', 184)]));
+      const roles = Object.fromEntries(rel.parties.map((p: { id: string; roles: string[] }) => [p.id, p.roles]));
+      expect(roles[x.alliance.id]).toEqual(['buyer', 'procuringEntity', 'payer']);
+      expect(roles[x.m.M2.id]).toEqual(['tenderer', 'supplier', 'payee']);
+      expect(roles[x.m.M6.id]).toEqual(['tenderer']);
+      if (!existsSync(ocdsDir)) {
+        console.warn('SKIPPED: OCDS schema validation of contracts (../shared/ocds not found)');
+        return;
+      }
+      const validate = ocdsValidator();
+      expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
+    });
+  });
+
   describe('after close', () => {
     it('reads stay open; writes are refused (409 invalid-state)', async () => {
       expect((await c.post(`/v1/rounds/${roundId}/close`, x.alliance.h)).status).toBe(200);
@@ -434,6 +488,8 @@ describe('monitoring', () => {
       expect(await usageRows()).toBe(before);
       expect((await mon(x.alliance.h, 'groupBy=item')).body.rows[0].used).toBe(4550);
       expect((await alerts(x.alliance.h)).body.data).toHaveLength(9);
+      const contracts = (await c.loose.get(`/v1/rounds/${roundId}/ocds`, {})).body.releases[0].contracts;
+      expect(contracts.map((k: { status: string }) => k.status)).toEqual(['terminated', 'terminated', 'terminated', 'terminated']);
     });
   });
 });
