@@ -14,9 +14,10 @@ import * as agreements from './agreements.js';
 import * as layout from './layout.js';
 import * as embedded from './embedded.js';
 import * as monitoring from './monitoring.js';
+import * as reports from './reports.js';
 
 /** The modules after the national round, in the order they run (each may add data the next ones see). */
-const MODULES: Record<string, { run: (n: Awaited<ReturnType<typeof national>>) => Promise<Section | Section[]> }> = { agreements, layout, bids, monitoring, embedded };
+const MODULES: Record<string, { run: (n: Awaited<ReturnType<typeof national>>) => Promise<Section | Section[]> }> = { agreements, layout, bids, monitoring, reports, embedded };
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const started = Date.now();
