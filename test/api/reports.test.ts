@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { D, fmt4 } from '../../src/rules/decimal.js';
 import { enqueue } from '../../src/outbox/service.js';
@@ -204,8 +205,9 @@ describe('reports', () => {
       ? 'html in headless Chromium: the chart drawn at a visible size, the tables there, no script errors'
       : 'html in headless Chromium skipped: /usr/bin/chromium not found (apt-get install -y chromium fonts-noto-cjk)', async () => {
       const { file } = await done('html');
-      const view = await viewInChromium(file.body, { screenshot: Boolean(process.env.REPORT_SCREENSHOT) });
-      if (process.env.REPORT_SCREENSHOT && view.screenshot) writeFileSync(process.env.REPORT_SCREENSHOT, view.screenshot);
+      // REPORT_SCREENSHOTS=docs writes docs/report.png (the README's picture).
+      const view = await viewInChromium(file.body, { screenshot: Boolean(process.env.REPORT_SCREENSHOTS) });
+      if (process.env.REPORT_SCREENSHOTS && view.screenshot) writeFileSync(join(process.env.REPORT_SCREENSHOTS, 'report.png'), view.screenshot);
       expect(view.errors).toEqual([]);
       expect(view.title).toBe('集采结果报告 · round');
       expect(view.tables).toBe(5);
@@ -388,7 +390,8 @@ describe('reports', () => {
       ? 'html in headless Chromium: completion per item and used against expected per month, drawn'
       : 'html in headless Chromium skipped: /usr/bin/chromium not found', async () => {
       const { file } = await monitoring('html');
-      const view = await viewInChromium(file.body);
+      const view = await viewInChromium(file.body, { screenshot: Boolean(process.env.REPORT_SCREENSHOTS) });
+      if (process.env.REPORT_SCREENSHOTS && view.screenshot) writeFileSync(join(process.env.REPORT_SCREENSHOTS, 'report-monitoring.png'), view.screenshot);
       expect(view.errors).toEqual([]);
       expect(view.charts.map((c) => c.id)).toEqual(['chart-completion', 'chart-monthly']);
       for (const c of view.charts) {
