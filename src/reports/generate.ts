@@ -14,7 +14,7 @@ import { barChart, pairedChart } from './formats/svg.js';
 import { writeXlsx } from './formats/xlsx.js';
 import { roundSummary, summaryCsvSheet, summarySheets } from './round-summary.js';
 import { agreementSheet, monitoringDocument, monitoringSheets } from './monitoring.js';
-import { monthlyUsage } from '../monitoring/service.js';
+import { monthlyUsage, prepareMonitoring } from '../monitoring/service.js';
 import { FORMATS, type ReportFormat, type ReportRow } from './model.js';
 
 export type Progress = (percent: number) => Promise<void>;
@@ -58,7 +58,9 @@ export async function generate(ctx: AppContext, report: ReportRow, out: Writable
     const asOf = report.asOf;
     if (format === 'csv') {
       // One line per agreement (3,000,000 nationally), batch by batch; progress by the agreements written.
-      const [{ n }] = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM agreements WHERE round_no = $1', [r.no]);
+      // The count from the agreed totals the monitoring module keeps (not a scan of the agreements).
+      await prepareMonitoring(ctx.db, r);
+      const [{ n }] = await ctx.db.query<{ n: number }>('SELECT coalesce(sum(agreements), 0)::int AS n FROM monitoring_agreed WHERE round_no = $1', [r.no]);
       await progress(5);
       await writeCsv(out, agreementSheet(ctx.db, r, asOf), async (done) => { await progress(5 + (90 * done) / Math.max(1, n)); });
     } else {
