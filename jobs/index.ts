@@ -43,6 +43,7 @@ export function jobSide(o: JobSideOptions): JobSide {
   let workerRedis: ReturnType<typeof redisConnection> | null = null;
   return {
     kind: 'redis',
+    bullQueues: [...queues.values()],
     ping: () => relay.ping(),
     kick: () => relay.kick(),
     async start(ctx) {

@@ -24,5 +24,10 @@ export const jobOptions = (backoffMs: number): JobsOptions => ({
 export const jobIdOf = (outboxId: number, version: number) => `${outboxId}-v${version}`;
 
 export function openQueues(kinds: readonly string[], o: QueueOptions, connection: ConnectionOptions): Map<string, Queue> {
-  return new Map(kinds.map((k) => [k, new Queue(k, { connection, prefix: o.prefix, defaultJobOptions: jobOptions(o.backoffMs) })]));
+  return new Map(kinds.map((k) => {
+    const q = new Queue(k, { connection, prefix: o.prefix, defaultJobOptions: jobOptions(o.backoffMs) });
+    // Redis down: the relay's calls fail and are tried again at its next pass; the event needs no log line of its own.
+    q.on('error', () => {});
+    return [k, q];
+  }));
 }

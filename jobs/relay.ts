@@ -26,7 +26,19 @@ export class Relay implements Jobs {
   private closed = false;
   private ctx: AppContext | null = null;
 
-  constructor(private readonly queues: Map<string, Queue>, private readonly redis: Redis, private readonly pollMs = POLL_MS) {}
+  /** Redis came back after a loss of connection: what it held may be gone (a restart without persistence). */
+  private reconnected = false;
+  private lost = false;
+
+  constructor(private readonly queues: Map<string, Queue>, private readonly redis: Redis, private readonly pollMs = POLL_MS) {
+    redis.on('close', () => { this.lost = true; });
+    redis.on('ready', () => {
+      if (!this.lost) return;
+      this.lost = false;
+      this.reconnected = true;
+      this.kick();
+    });
+  }
 
   start(ctx: AppContext): void {
     this.ctx = ctx;
@@ -56,6 +68,11 @@ export class Relay implements Jobs {
   async relay(): Promise<number> {
     const ctx = this.ctx!;
     let n = 0;
+    if (this.reconnected) {
+      // Relay every unfinished row again: a job Redis still has is not added twice (same job id), one it lost is.
+      await ctx.db.query(`UPDATE outbox SET relayed_version = NULL WHERE state IN ('pending', 'running') AND relayed_version IS NOT NULL`);
+      this.reconnected = false;
+    }
     for (;;) {
       const rows = await ctx.db.orm.select({
         id: outbox.id, kind: outbox.kind, version: outbox.version, relayedVersion: outbox.relayedVersion, state: outbox.state, runAt: outbox.runAt,

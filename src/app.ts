@@ -9,6 +9,7 @@ import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
 import bodyHooks from './http/plugins/body-hooks.js';
 import bodyParsers from './http/plugins/body-parsers.js';
 import docs from './http/plugins/docs.js';
+import queueBoard from './http/plugins/queue-board.js';
 import limits from './http/plugins/limits.js';
 import requestLog from './http/plugins/request-log.js';
 import validation from './http/plugins/validation.js';
@@ -26,6 +27,7 @@ import { enquiryRoutes } from './enquiries/routes.js';
 import { simulationRoutes } from './simulations/routes.js';
 import { monitoringRoutes } from './monitoring/routes.js';
 import { usageRoutes } from './usage/routes.js';
+import { reportRoutes } from './reports/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance { ctx: AppContext; auth: ReturnType<typeof makeAuthenticator> }
@@ -44,7 +46,7 @@ const authentication = fp(async (app) => { app.addHook('onRequest', app.auth.onR
 export const ROUTES = [
   platformRoutes, organizationRoutes, catalogueRoutes, roundRoutes, demandRoutes, bidRoutes, resultRoutes, auditRoutes, ocdsRoutes,
   objectionRoutes, enquiryRoutes, simulationRoutes,
-  monitoringRoutes, usageRoutes,
+  monitoringRoutes, usageRoutes, reportRoutes,
 ];
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
@@ -76,5 +78,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
   await app.register(requestLog);
   await app.register(bodyHooks);
   for (const routes of ROUTES) await app.register(routes);
+  await app.register(queueBoard);
   return app;
 }

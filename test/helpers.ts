@@ -54,7 +54,7 @@ class SystemTimeClock extends ManualClock {
 /**
  * `realTime`: the system clock and, in embedded mode, the runner's timers on (a test that waits for a scheduled job in real time).
  */
-export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors; realTime?: boolean } = {}): Promise<TestApp> {
+export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>; processors?: Processors; realTime?: boolean; work?: boolean } = {}): Promise<TestApp> {
   const base = process.env.DATABASE_URL;
   let db: Db;
   let url: string | null = null;
@@ -97,7 +97,7 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   // The real job side of the mode: BullMQ workers in this process on real Redis (a prefix per test database), else the
   // in-process runner; its timers are off, since the clock is manual: a test runs due jobs with jobs.runDue or a kick.
   const jobs = jobSide({
-    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: true, timers: !!opts.realTime, pollMs: 200,
+    redisUrl: config.redisUrl, prefix: config.queuePrefix, backoffMs: config.jobBackoffMs, processors: { ...allProcessors, ...opts.processors }, work: opts.work ?? true, timers: !!opts.realTime, pollMs: 200,
   });
   const ctx: AppContext = { db, config, clock, jobs };
   const app = await buildApp(ctx, { logger: process.env.TEST_LOG ? { level: 'error' } : false });

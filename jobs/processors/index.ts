@@ -1,6 +1,8 @@
+import { REPORT_JOB } from '../../src/reports/model.js';
 import { OPEN_ROUND } from '../../src/results/open-request.js';
 import { ROUND_TRANSITION } from '../../src/rounds/schedule.js';
 import { openRoundProcessor } from './open-round.js';
+import { reportProcessor } from './report.js';
 import { roundTransition } from './round-transition.js';
 import type { Processors } from './types.js';
 
@@ -8,4 +10,5 @@ import type { Processors } from './types.js';
 export const processors: Processors = {
   [OPEN_ROUND]: openRoundProcessor,
   [ROUND_TRANSITION]: roundTransition,
+  [REPORT_JOB]: reportProcessor,
 };

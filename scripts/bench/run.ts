@@ -15,11 +15,12 @@ import * as layout from './layout.js';
 import * as embedded from './embedded.js';
 import * as load from './load.js';
 import * as monitoring from './monitoring.js';
+import * as reports from './reports.js';
 import * as simulation from './simulation.js';
 
 /** The modules after the national round, in the order they run (each may add data the next ones see). */
 const MODULES: Record<string, { run: (n: Awaited<ReturnType<typeof national>>) => Promise<Section | Section[]> }> = {
-  agreements, simulation, layout, bids, monitoring, load, embedded,
+  agreements, simulation, layout, bids, monitoring, reports, load, embedded,
 };
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;

@@ -36,6 +36,11 @@ export interface Tx extends Queryable {
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * The rows of one read in batches of about `batch`, without holding them all: a server-side cursor on PostgreSQL
+   * (report output at national scale); PGlite, which serves small embedded installations, reads them at once.
+   */
+  cursor<T extends object>(text: string, params: readonly unknown[], batch: number): AsyncIterable<T[]>;
   close(): Promise<void>;
   /** The driver's own client (migrations, LISTEN): postgres.js Sql or PGlite. */
   readonly driver: { kind: 'postgres'; sql: postgres.Sql } | { kind: 'pglite'; pg: PGlite };
@@ -94,6 +99,9 @@ class PostgresDb implements Db {
       savepoint: <S>(inner: (sp: Queryable) => Promise<S>) => tx.savepoint((sp) => inner(pgQueryable(sp))) as Promise<S>,
     })) as Promise<T>;
   }
+  async *cursor<T extends object>(text: string, params: readonly unknown[], batch: number): AsyncIterable<T[]> {
+    for await (const rows of this.sql.unsafe(text, toParams(params), { prepare: true }).cursor(batch)) yield rows as unknown as T[];
+  }
   close(): Promise<void> { return this.sql.end({ timeout: 5 }); }
 }
 
@@ -149,6 +157,10 @@ class PgliteDb implements Db {
         },
       });
     });
+  }
+  async *cursor<T extends object>(text: string, params: readonly unknown[], batch: number): AsyncIterable<T[]> {
+    const rows = await this.query<T>(text, params);
+    for (let i = 0; i < rows.length; i += batch) yield rows.slice(i, i + batch);
   }
   close(): Promise<void> { return this.pg.close(); }
 }

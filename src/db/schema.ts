@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { RoundState } from '../rounds/lifecycle.js';
 import type { Rules } from '../rules/presets.js';
 import {
-  check, pgSequence, pgView,
+  check, customType, pgSequence, pgView,
   bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -395,6 +395,41 @@ export const outbox = pgTable('outbox', {
   index('outbox_due_idx').on(t.runAt).where(sql`${t.state} = 'pending'`),
   index('outbox_unrelayed_idx').on(t.id).where(sql`${t.relayedVersion} IS DISTINCT FROM ${t.version}`),
 ]);
+
+export type ReportStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** Round reports (API.md "Reports, export, audit"): the request, its progress and which generation of chunks is its file. */
+export const reports = pgTable('reports', {
+  id: text('id').primaryKey(),
+  roundId: text('round_id').notNull().references(() => rounds.id),
+  /** The organization that asked; null for the operator. */
+  requesterId: text('requester_id').references(() => organizations.id),
+  kind: text('kind').notNull(),
+  format: text('format').notNull(),
+  asOf: text('as_of'),
+  status: text('status').$type<ReportStatus>().notNull().default('queued'),
+  progress: smallint('progress').notNull().default(0),
+  error: text('error'),
+  /** The generation of report_chunks that is the file (set when done). */
+  generation: text('generation'),
+  size: bigint('size', { mode: 'number' }),
+  createdAt: tstz('created_at').notNull(),
+  startedAt: tstz('started_at'),
+  finishedAt: tstz('finished_at'),
+}, (t) => [
+  index('reports_round_idx').on(t.roundId, t.createdAt.desc(), t.id.desc()),
+  index('reports_requester_idx').on(t.requesterId, t.createdAt.desc(), t.id.desc()),
+]);
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+/** A report file in pieces (streamed in and out), per generation: each run of the job writes its own. */
+export const reportChunks = pgTable('report_chunks', {
+  reportId: text('report_id').notNull().references(() => reports.id, { onDelete: 'cascade' }),
+  generation: text('generation').notNull(),
+  seq: integer('seq').notNull(),
+  data: bytea('data').notNull(),
+}, (t) => [primaryKey({ name: 'report_chunks_pk', columns: [t.reportId, t.generation, t.seq] })]);
 
 /*
  * Monitoring (migrations/0004_monitoring.sql): integer keys only; `period` is a month number,

@@ -7,7 +7,11 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
-  interface FastifyContextConfig { public?: boolean }
+  interface FastifyContextConfig {
+    public?: boolean;
+    /** The route authenticates by itself (the queue dashboard takes the operator key as a browser's Basic credentials too). */
+    ownAuth?: boolean;
+  }
 }
 
 /**
@@ -36,6 +40,7 @@ export function makeAuthenticator(ctx: AppContext) {
   return {
     async onRequest(req: FastifyRequest, _reply: FastifyReply) {
       req.principal = null;
+      if (req.routeOptions.config?.ownAuth === true) return;
       const header = req.headers.authorization;
       const isPublic = req.routeOptions.config?.public === true;
       if (!header) {
@@ -48,6 +53,8 @@ export function makeAuthenticator(ctx: AppContext) {
       if (!principal) throw unauthorized('The token is unknown or revoked');
       req.principal = principal;
     },
+    /** Whether `key` is the operator's key (constant time). */
+    isMasterKey(key: string): boolean { return timingSafeEqual(Buffer.from(hashToken(key), 'hex'), masterHash); },
   };
 }
 

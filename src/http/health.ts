@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 /**
  * The job side of the platform as the HTTP layer sees it: a health probe and a
  * hint that new outbox rows are waiting. Production relays them to BullMQ
@@ -9,6 +10,8 @@ export interface Jobs {
   /** New outbox rows were committed: relay or run them now instead of at the next poll. */
   kick(): void;
   close(): Promise<void>;
+  /** The BullMQ queues (production), for the operators' dashboard. */
+  readonly bullQueues?: readonly Queue[];
 }
 
 /** A job side that only answers health checks (scripts that never enqueue). */
