@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { openapiInfo } from '../../openapi-info.js';
+import { openapiInfo, openapiServers, openapiTags } from '../../openapi-info.js';
 import { ProblemSchema } from '../schemas.js';
 
 /** The OpenAPI 3.1 document (served at /openapi.json, committed as openapi/openapi.json) and its browser at /docs. */
@@ -11,6 +11,8 @@ export default fp(async function docs(app) {
     openapi: {
       openapi: '3.1.0',
       info: openapiInfo,
+      servers: openapiServers,
+      tags: openapiTags,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
