@@ -3547,7 +3547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `product-mismatch`: another generic name, dosage form or an unconvertible strength; `price-above-ceiling`: the comparable unit price is above maxUnitPrice; `validation`: not the caller's product */
+            /** @description `product-mismatch`: another generic name, dosage form or an unconvertible strength; `price-above-ceiling`: the comparable unit price is above maxUnitPrice (also `product-mismatch` for an unknown product or another manufacturer's) */
             422: {
                 headers: {
                     [name: string]: unknown;

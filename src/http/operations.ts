@@ -124,7 +124,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // Bids
   'PUT /v1/rounds/:id/bids/:itemCode': op('submitBid', 'bids', 'Submit or replace a sealed bid',
     'A manufacturer, for its own verified product; bidding state, while bidOpensAt ≤ now < bidClosesAt. The answer echoes the price and a receipt (digest, salt) committing to it.',
-    { 403: '`forbidden`: only a manufacturer; a suspended manufacturer', 404: ITEM_404, 409: '`bidding-not-open`, `bidding-closed` outside the window; `invalid-state` for a cancelled round; `bid-conflict` for a concurrent write', 422: '`product-mismatch`: another generic name, dosage form or an unconvertible strength; `price-above-ceiling`: the comparable unit price is above maxUnitPrice; `validation`: not the caller\'s product' }),
+    { 403: '`forbidden`: only a manufacturer; a suspended manufacturer', 404: ITEM_404, 409: '`bidding-not-open`, `bidding-closed` outside the window; `invalid-state` for a cancelled round; `bid-conflict` for a concurrent write', 422: '`product-mismatch`: another generic name, dosage form or an unconvertible strength; `price-above-ceiling`: the comparable unit price is above maxUnitPrice (also `product-mismatch` for an unknown product or another manufacturer\'s)' }),
   'DELETE /v1/rounds/:id/bids/:itemCode': op('withdrawBid', 'bids', 'Withdraw a bid',
     'A manufacturer, its own bid; bidding state, inside the bid window.',
     { 403: '`forbidden`: only a manufacturer', 404: '`not-found`: no such round, item or bid', 409: '`bidding-not-open`, `bidding-closed` outside the window' }),
