@@ -34,8 +34,6 @@ export interface paths {
         /**
          * List organizations
          * @description Any token: the operator sees every organization, any other caller only itself. Paginated.
-         *
-         *     The operator sees every organization; any other caller sees itself.
          */
         get: operations["listOrganizations"];
         put?: never;
@@ -260,8 +258,6 @@ export interface paths {
         /**
          * Change a draft round
          * @description The round's alliance (or the operator); draft only.
-         *
-         *     draft only
          */
         patch: operations["updateRound"];
         trace?: never;
@@ -282,8 +278,6 @@ export interface paths {
         /**
          * Add an item to a round
          * @description The round's alliance (or the operator); draft or demand only.
-         *
-         *     draft or demand only
          */
         post: operations["addItem"];
         delete?: never;
@@ -304,8 +298,6 @@ export interface paths {
         /**
          * Publish a round (draft → demand)
          * @description The round's alliance (or the operator); draft only. Hospitals may then report demand and manufacturers see the round.
-         *
-         *     draft → demand
          */
         post: operations["publishRound"];
         delete?: never;
@@ -326,8 +318,6 @@ export interface paths {
         /**
          * Start bidding (demand → bidding)
          * @description The round's alliance (or the operator); demand only, before bidClosesAt. Bids are taken while bidOpensAt ≤ now < bidClosesAt.
-         *
-         *     demand → bidding
          */
         post: operations["startBidding"];
         delete?: never;
@@ -348,8 +338,6 @@ export interface paths {
         /**
          * Close a round (awarded → closed)
          * @description The round's alliance (or the operator); awarded only.
-         *
-         *     awarded → closed
          */
         post: operations["closeRound"];
         delete?: never;
@@ -370,8 +358,6 @@ export interface paths {
         /**
          * Cancel a round
          * @description The round's alliance (or the operator); draft, demand, bidding or opened. A round cancelled before opening keeps its bids sealed for ever.
-         *
-         *     draft | demand | bidding | opened → cancelled
          */
         post: operations["cancelRound"];
         delete?: never;
@@ -391,8 +377,6 @@ export interface paths {
         /**
          * Report a hospital's demand for an item
          * @description A hospital of the round's regions, for itself; demand state only. Replaces its earlier line.
-         *
-         *     a hospital reports its yearly demand for an item; demand state only
          */
         put: operations["reportDemand"];
         post?: never;
@@ -414,8 +398,6 @@ export interface paths {
         /**
          * Upload demand lines from CSV or NDJSON
          * @description The round's alliance or the operator; demand state only. Columns hospitalId or hospitalExternalId, itemCode, quantity, preferredManufacturerId?; replaces those (hospital, item) keys; all-or-nothing.
-         *
-         *     Columns hospitalId or hospitalExternalId, itemCode, quantity, preferredManufacturerId (optional). All-or-nothing; replaces the given (hospital, item) keys; errors name lines (CSV header = line 1).
          */
         post: operations["bulkReportDemand"];
         delete?: never;
@@ -434,8 +416,6 @@ export interface paths {
         /**
          * Read the demand of a round
          * @description Participants, in every state: hospitals their own lines; the alliance, the operator and manufacturers per item {itemCode, hospitals, quantity}. Paginated.
-         *
-         *     Hospitals: their own lines. Alliance, operator and manufacturers: per item {itemCode, hospitals, quantity}.
          */
         get: operations["listDemand"];
         put?: never;
@@ -504,8 +484,6 @@ export interface paths {
         /**
          * Open the bids (bidding → opened)
          * @description The round's alliance (or the operator); bidding state, at or after bidClosesAt. Decrypts and checks the bids, selects winners, starts the notice period; answers as getResults.
-         *
-         *     bidding → opened, at or after bidClosesAt; answers as GET /results
          */
         post: operations["openRound"];
         delete?: never;
@@ -545,8 +523,6 @@ export interface paths {
         /**
          * State the regions a winner prefers to supply
          * @description A winning manufacturer of the item; opened state only (before award).
-         *
-         *     a winning manufacturer, while the round is opened
          */
         put: operations["setRegionPreferences"];
         post?: never;
@@ -568,8 +544,6 @@ export interface paths {
         /**
          * Award the round (opened → awarded)
          * @description The round's alliance (or the operator); opened state, after the notice period with every objection decided. Fixes supply regions and per-hospital agreements; answers the round.
-         *
-         *     opened → awarded: fixes supply regions and per-hospital agreements
          */
         post: operations["awardRound"];
         delete?: never;
@@ -652,8 +626,6 @@ export interface paths {
         /**
          * Verify audit hash chains
          * @description An alliance (its own rounds) or the operator (the platform chain and every round); with roundId that round only.
-         *
-         *     Recomputes hash chains. With roundId: that round. Without: the operator checks the platform chain and every round, an alliance its own rounds.
          */
         get: operations["verifyAudit"];
         put?: never;
@@ -730,7 +702,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -743,7 +715,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Default Response */
+            /** @description Check the service and its dependencies */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -781,7 +753,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -861,7 +833,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -971,7 +943,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1076,7 +1048,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1158,7 +1130,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1361,7 +1333,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1484,7 +1456,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1579,7 +1551,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1700,7 +1672,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1830,7 +1802,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1917,7 +1889,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2013,7 +1985,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2133,7 +2105,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2235,7 +2207,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2367,7 +2339,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2483,7 +2455,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2615,7 +2587,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2744,7 +2716,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2873,7 +2845,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3002,7 +2974,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3141,7 +3113,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3258,7 +3230,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3375,7 +3347,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3464,7 +3436,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3675,7 +3647,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +3749,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3922,7 +3894,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4040,7 +4012,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4156,7 +4128,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4289,7 +4261,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4379,7 +4351,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4472,7 +4444,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4559,7 +4531,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;

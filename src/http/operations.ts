@@ -19,6 +19,8 @@ export interface Operation {
   tag: Tag;
   /** The 4xx answers particular to this operation, each with its slugs and when. */
   problems: Partial<Record<ProblemCode, string>>;
+  /** The route's own schema description says nothing this one does not (it is left out); by default it follows this one. */
+  replacesRouteText?: boolean;
 }
 
 /** Tags, one per module, in the order of the document. */
@@ -46,6 +48,8 @@ const ALLIANCE_403 = "`forbidden`: only the round's alliance (or the operator) m
 
 const op = (operationId: string, tag: Tag, summary: string, description: string, problems: Operation['problems'] = {}): Operation =>
   ({ operationId, tag, summary, description, problems });
+/** The route's own description repeats this entry's. */
+const only = (o: Operation): Operation => ({ ...o, replacesRouteText: true });
 
 export const OPERATIONS: Record<string, Operation> = {
   // Platform
@@ -59,8 +63,8 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /v1/organizations/bulk': op('bulkCreateOrganizations', 'organizations', 'Register many organizations from CSV or NDJSON',
     'The operator. text/csv (header row; regionCodes separated by ";") or application/x-ndjson, streamed; all-or-nothing; errors name lines.',
     { 403: '`forbidden`: only the operator', 413: '`payload-too-large`: the body or the number of records is over the limit', 422: '`validation`: line-numbered errors (at most 100)' }),
-  'GET /v1/organizations': op('listOrganizations', 'organizations', 'List organizations',
-    'Any token: the operator sees every organization, any other caller only itself. Paginated.'),
+  'GET /v1/organizations': only(op('listOrganizations', 'organizations', 'List organizations',
+    'Any token: the operator sees every organization, any other caller only itself. Paginated.')),
   'GET /v1/organizations/:id': op('getOrganization', 'organizations', 'Get an organization',
     'The operator, or the organization itself (any other organization answers 404).'),
   'POST /v1/organizations/:id/tokens': op('createToken', 'organizations', 'Issue an API token to an organization',
@@ -91,35 +95,35 @@ export const OPERATIONS: Record<string, Operation> = {
     'Participants: the operator all, an alliance its own, hospitals those of their alliance\'s regions, manufacturers every published round. Paginated.'),
   'GET /v1/rounds/:id': op('getRound', 'rounds', 'Get a round',
     'Participants, in every state (a draft only its alliance and the operator). After opening it carries openedAt and noticeEndsAt.', { 404: ROUND_404 }),
-  'PATCH /v1/rounds/:id': op('updateRound', 'rounds', 'Change a draft round',
+  'PATCH /v1/rounds/:id': only(op('updateRound', 'rounds', 'Change a draft round',
     "The round's alliance (or the operator); draft only.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not a draft', 422: '`validation`: invalid rules or dates' }),
-  'POST /v1/rounds/:id/items': op('addItem', 'rounds', 'Add an item to a round',
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not a draft', 422: '`validation`: invalid rules or dates' })),
+  'POST /v1/rounds/:id/items': only(op('addItem', 'rounds', 'Add an item to a round',
     "The round's alliance (or the operator); draft or demand only.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is past demand', 422: '`validation`: an item code already used, an invalid strength or price' }),
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is past demand', 422: '`validation`: an item code already used, an invalid strength or price' })),
   'GET /v1/rounds/:id/items': op('listItems', 'rounds', 'List the items of a round', 'Participants, in every state. Paginated.', { 404: ROUND_404 }),
-  'POST /v1/rounds/:id/publish': op('publishRound', 'rounds', 'Publish a round (draft → demand)',
+  'POST /v1/rounds/:id/publish': only(op('publishRound', 'rounds', 'Publish a round (draft → demand)',
     "The round's alliance (or the operator); draft only. Hospitals may then report demand and manufacturers see the round.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not a draft' }),
-  'POST /v1/rounds/:id/start-bidding': op('startBidding', 'rounds', 'Start bidding (demand → bidding)',
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not a draft' })),
+  'POST /v1/rounds/:id/start-bidding': only(op('startBidding', 'rounds', 'Start bidding (demand → bidding)',
     "The round's alliance (or the operator); demand only, before bidClosesAt. Bids are taken while bidOpensAt ≤ now < bidClosesAt.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not in demand; `bidding-closed`: bidClosesAt has passed' }),
-  'POST /v1/rounds/:id/close': op('closeRound', 'rounds', 'Close a round (awarded → closed)',
-    "The round's alliance (or the operator); awarded only.", { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not awarded' }),
-  'POST /v1/rounds/:id/cancel': op('cancelRound', 'rounds', 'Cancel a round',
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not in demand; `bidding-closed`: bidClosesAt has passed' })),
+  'POST /v1/rounds/:id/close': only(op('closeRound', 'rounds', 'Close a round (awarded → closed)',
+    "The round's alliance (or the operator); awarded only.", { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not awarded' })),
+  'POST /v1/rounds/:id/cancel': only(op('cancelRound', 'rounds', 'Cancel a round',
     "The round's alliance (or the operator); draft, demand, bidding or opened. A round cancelled before opening keeps its bids sealed for ever.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is awarded, closed or cancelled' }),
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is awarded, closed or cancelled' })),
 
   // Demand
-  'PUT /v1/rounds/:id/demand/:itemCode': op('reportDemand', 'demand', 'Report a hospital\'s demand for an item',
+  'PUT /v1/rounds/:id/demand/:itemCode': only(op('reportDemand', 'demand', 'Report a hospital\'s demand for an item',
     'A hospital of the round\'s regions, for itself; demand state only. Replaces its earlier line.',
-    { 403: '`forbidden`: only a hospital', 404: ITEM_404, 409: '`invalid-state`: the round is not in demand', 422: '`validation`: an unknown preferred manufacturer' }),
-  'POST /v1/rounds/:id/demand/bulk': op('bulkReportDemand', 'demand', 'Upload demand lines from CSV or NDJSON',
+    { 403: '`forbidden`: only a hospital', 404: ITEM_404, 409: '`invalid-state`: the round is not in demand', 422: '`validation`: an unknown preferred manufacturer' })),
+  'POST /v1/rounds/:id/demand/bulk': only(op('bulkReportDemand', 'demand', 'Upload demand lines from CSV or NDJSON',
     "The round's alliance or the operator; demand state only. Columns hospitalId or hospitalExternalId, itemCode, quantity, preferredManufacturerId?; replaces those (hospital, item) keys; all-or-nothing.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not in demand', 413: '`payload-too-large`: the body or the number of records is over the limit', 422: '`validation`: line-numbered errors (at most 100); a repeated key names both lines' }),
-  'GET /v1/rounds/:id/demand': op('listDemand', 'demand', 'Read the demand of a round',
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not in demand', 413: '`payload-too-large`: the body or the number of records is over the limit', 422: '`validation`: line-numbered errors (at most 100); a repeated key names both lines' })),
+  'GET /v1/rounds/:id/demand': only(op('listDemand', 'demand', 'Read the demand of a round',
     'Participants, in every state: hospitals their own lines; the alliance, the operator and manufacturers per item {itemCode, hospitals, quantity}. Paginated.',
-    { 404: ROUND_404 }),
+    { 404: ROUND_404 })),
 
   // Bids
   'PUT /v1/rounds/:id/bids/:itemCode': op('submitBid', 'bids', 'Submit or replace a sealed bid',
@@ -133,18 +137,18 @@ export const OPERATIONS: Record<string, Operation> = {
     { 403: '`forbidden`: hospitals', 404: ROUND_404, 409: '`invalid-state`: the alliance or operator before opening' }),
 
   // Results
-  'POST /v1/rounds/:id/open': op('openRound', 'results', 'Open the bids (bidding → opened)',
+  'POST /v1/rounds/:id/open': only(op('openRound', 'results', 'Open the bids (bidding → opened)',
     "The round's alliance (or the operator); bidding state, at or after bidClosesAt. Decrypts and checks the bids, selects winners, starts the notice period; answers as getResults.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`bidding-not-closed` before bidClosesAt; `invalid-state` outside bidding; `integrity-failure` when a bid does not match its receipt' }),
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`bidding-not-closed` before bidClosesAt; `invalid-state` outside bidding; `integrity-failure` when a bid does not match its receipt' })),
   'GET /v1/rounds/:id/results': op('getResults', 'results', 'Get the results of a round',
     'Participants, once the round is opened (opened, awarded, closed): per item the outcome and every bid with its rank and eligibility.',
     { 404: ROUND_404, 409: '`invalid-state`: the round is not opened yet' }),
-  'PUT /v1/rounds/:id/region-preferences/:itemCode': op('setRegionPreferences', 'results', 'State the regions a winner prefers to supply',
+  'PUT /v1/rounds/:id/region-preferences/:itemCode': only(op('setRegionPreferences', 'results', 'State the regions a winner prefers to supply',
     'A winning manufacturer of the item; opened state only (before award).',
-    { 403: '`forbidden`: not a winner of this item', 404: ITEM_404, 409: '`invalid-state`: the round is not opened', 422: '`validation`: an unknown region' }),
-  'POST /v1/rounds/:id/award': op('awardRound', 'results', 'Award the round (opened → awarded)',
+    { 403: '`forbidden`: not a winner of this item', 404: ITEM_404, 409: '`invalid-state`: the round is not opened', 422: '`validation`: an unknown region' })),
+  'POST /v1/rounds/:id/award': only(op('awardRound', 'results', 'Award the round (opened → awarded)',
     "The round's alliance (or the operator); opened state, after the notice period with every objection decided. Fixes supply regions and per-hospital agreements; answers the round.",
-    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`notice-period`: the notice period runs or an objection is undecided; `invalid-state`: the round is not opened' }),
+    { 403: ALLIANCE_403, 404: ROUND_404, 409: '`notice-period`: the notice period runs or an objection is undecided; `invalid-state`: the round is not opened' })),
   'GET /v1/rounds/:id/allocations': op('listAllocations', 'results', 'List supply regions per item and winner',
     'Participants, once the round is awarded (awarded, closed). Paginated.', { 404: ROUND_404, 409: '`invalid-state`: the round is not awarded yet' }),
   'GET /v1/rounds/:id/agreements': op('listAgreements', 'results', 'List per-hospital agreements',
@@ -203,9 +207,9 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /v1/rounds/:id/audit': op('listAuditEvents', 'audit', 'Read the audit chain of a round',
     "The round's alliance and the operator, in every state; before opening the alliance sees it up to the first bid event. Paginated.",
     { 403: '`forbidden`: only the alliance or the operator', 404: ROUND_404 }),
-  'GET /v1/audit/verify': op('verifyAudit', 'audit', 'Verify audit hash chains',
+  'GET /v1/audit/verify': only(op('verifyAudit', 'audit', 'Verify audit hash chains',
     'An alliance (its own rounds) or the operator (the platform chain and every round); with roundId that round only.',
-    { 403: '`forbidden`: only an alliance or the operator', 404: ROUND_404 }),
+    { 403: '`forbidden`: only an alliance or the operator', 404: ROUND_404 })),
   'GET /v1/rounds/:id/ocds': op('getOcdsRelease', 'export', 'Export the round as an OCDS 1.1 release package',
     'Participants with a token, in every state; after award (awarded, closed) anyone, without a token.',
     { 401: '`unauthorized`: no token before the round is awarded, or a bad token', 404: ROUND_404 }),

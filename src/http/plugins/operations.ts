@@ -25,6 +25,10 @@ const SHARED: Record<ProblemCode, string> = {
   429: '`rate-limited`: too many requests for this token (or address); see Retry-After',
 };
 
+const SUCCESS: Record<string, string> = {
+  200: 'OK', 201: 'Created', 202: 'Accepted: queued', 204: 'No content',
+};
+
 const problemResponse = (description: string) => ({
   description,
   content: { [PROBLEM_JSON]: { schema: Type.Ref(ProblemSchema) } },
@@ -66,7 +70,12 @@ export default fp(async function operations(app) {
     if (!entry) return;
     const own = (schema.response ?? {}) as Record<string, unknown>;
     const response: Record<string, unknown> = {};
-    for (const [code, s] of Object.entries(own)) if (code !== '4xx' && code !== '5xx') response[code] = s;
+    for (const [code, s] of Object.entries(own)) {
+      if (code === '4xx' || code === '5xx') continue;
+      // A success without a description of its own says what it is instead of "Default Response".
+      const described = s && typeof s === 'object' && 'description' in s;
+      response[code] = described ? s : { ...(s as object), description: SUCCESS[code] ?? entry.summary };
+    }
     const codes = new Set<number>([...sharedCodes(route, method, schema), ...Object.keys(entry.problems).map(Number)]);
     for (const code of [...codes].sort()) {
       const c = code as ProblemCode;
@@ -75,7 +84,7 @@ export default fp(async function operations(app) {
       response[String(code)] = problemResponse(text || SHARED[c]);
     }
     response['5xx'] = problemResponse('`internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again');
-    const description = [entry.description, schema.description].filter(Boolean).join('\n\n');
+    const description = [entry.description, entry.replacesRouteText ? undefined : schema.description].filter(Boolean).join('\n\n');
     route.schema = { ...schema, operationId: entry.operationId, summary: entry.summary, description, tags: [entry.tag], response } as Schema;
     documented.set(`${method} ${route.url}`, new Set([...Object.keys(response).map(Number).filter(Number.isInteger)]));
   });
