@@ -35,7 +35,8 @@ export const TAGS = [
   { name: 'objections', description: 'Objections of bidders against a winner during the notice period after opening, and their decisions.' },
   { name: 'enquiries', description: 'Questions of participants about a round or an item, and the answers of the alliance, until bidding closes.' },
   { name: 'simulations', description: 'What-if evaluation of an opened round under other rules; writes nothing but its audit event.' },
-  { name: 'monitoring', description: 'Usage and deliveries during the contract, completion and fulfilment figures, alerts and price tracking across rounds.' },
+  { name: 'usage', description: 'Monthly usage reported by hospitals (or their alliance) and deliveries by manufacturers during the contract.' },
+  { name: 'monitoring', description: 'Completion, progress and fulfilment figures of the agreements, alerts, and price tracking across rounds.' },
   { name: 'reports', description: 'Report documents (round summary, monitoring) made in the background as JSON, CSV, XLSX or HTML.' },
   { name: 'audit', description: 'The hash-chained audit log of every state change, and its verification.' },
   { name: 'export', description: 'Open Contracting Data Standard (OCDS 1.1) release packages.' },
@@ -177,10 +178,10 @@ export const OPERATIONS: Record<string, Operation> = {
     { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not opened yet', 422: '`validation`: invalid rules' }),
 
   // Monitoring and price tracking
-  'PUT /v1/rounds/:id/usage': op('reportUsage', 'monitoring', 'Report monthly usage',
+  'PUT /v1/rounds/:id/usage': op('reportUsage', 'usage', 'Report monthly usage',
     'A hospital for itself, or the alliance for any of its hospitals (bulk); awarded or closed. JSON array, CSV or NDJSON; upserts the given keys only.',
     { 403: '`forbidden`: a manufacturer, or another hospital\'s rows', 404: ROUND_404, 409: '`invalid-state`: the round is not awarded', 413: '`payload-too-large`', 422: '`validation`: line-numbered errors (unknown hospital, item, product or period)' }),
-  'PUT /v1/rounds/:id/deliveries': op('reportDeliveries', 'monitoring', 'Report monthly deliveries',
+  'PUT /v1/rounds/:id/deliveries': op('reportDeliveries', 'usage', 'Report monthly deliveries',
     'A winning manufacturer, for the hospitals it supplies; awarded or closed. Upserts the given keys only.',
     { 403: '`forbidden`: only a manufacturer', 404: ROUND_404, 409: '`invalid-state`: the round is not awarded', 413: '`payload-too-large`', 422: '`validation`: line-numbered errors' }),
   'GET /v1/rounds/:id/monitoring': op('getMonitoring', 'monitoring', 'Get completion and fulfilment figures',
@@ -198,10 +199,11 @@ export const OPERATIONS: Record<string, Operation> = {
     { 403: ALLIANCE_403, 404: ROUND_404, 409: '`invalid-state`: the round is not awarded' }),
   'GET /v1/reports': op('listReports', 'reports', 'List reports',
     "The alliance its organization's reports, the operator all; newest first. Filter roundId. Paginated.", { 403: '`forbidden`: only an alliance or the operator' }),
-  'GET /v1/reports/:id': op('getReport', 'reports', 'Get the status of a report', 'Its requester (and the operator).', { 404: '`not-found`: no such report, or another organization\'s' }),
+  'GET /v1/reports/:id': op('getReport', 'reports', 'Get the status of a report', 'Its requester (and the operator).',
+    { 403: '`forbidden`: a role that requests no reports', 404: '`not-found`: no such report, or another organization\'s' }),
   'GET /v1/reports/:id/file': op('downloadReport', 'reports', 'Download a report document',
     'Its requester (and the operator), once the report is done; served with its content type.',
-    { 404: '`not-found`: no such report, or another organization\'s', 409: '`invalid-state`: the report is not done' }),
+    { 403: '`forbidden`: a role that requests no reports', 404: '`not-found`: no such report, or another organization\'s', 409: '`invalid-state`: the report is not done' }),
 
   // Audit and export
   'GET /v1/rounds/:id/audit': op('listAuditEvents', 'audit', 'Read the audit chain of a round',
