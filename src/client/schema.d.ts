@@ -747,7 +747,10 @@ export interface operations {
                 kind?: "alliance" | "hospital" | "manufacturer";
                 externalId?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -815,7 +818,12 @@ export interface operations {
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -937,7 +945,12 @@ export interface operations {
     bulkCreateOrganizations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1040,7 +1053,10 @@ export interface operations {
     getOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1116,7 +1132,12 @@ export interface operations {
     createToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1241,7 +1262,10 @@ export interface operations {
     revokeToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1315,7 +1339,12 @@ export interface operations {
     suspendOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1450,7 +1479,10 @@ export interface operations {
                 genericName?: string;
                 verified?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1527,7 +1559,12 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1664,7 +1701,12 @@ export interface operations {
     verifyProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1794,7 +1836,10 @@ export interface operations {
     getProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1883,7 +1928,10 @@ export interface operations {
                 cursor?: string;
                 state?: "draft" | "demand" | "bidding" | "opened" | "awarded" | "closed" | "cancelled";
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1959,7 +2007,12 @@ export interface operations {
     createRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2097,7 +2150,10 @@ export interface operations {
     getRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2181,7 +2237,10 @@ export interface operations {
     updateRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2331,7 +2390,10 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2421,7 +2483,12 @@ export interface operations {
     addItem: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2579,7 +2646,12 @@ export interface operations {
     publishRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2708,7 +2780,12 @@ export interface operations {
     startBidding: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2837,7 +2914,12 @@ export interface operations {
     closeRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2966,7 +3048,12 @@ export interface operations {
     cancelRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3095,7 +3182,10 @@ export interface operations {
     reportDemand: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
                 /** @description unique per round */
@@ -3222,7 +3312,12 @@ export interface operations {
     bulkReportDemand: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3339,7 +3434,10 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3418,7 +3516,10 @@ export interface operations {
     submitBid: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
                 /** @description unique per round */
@@ -3551,7 +3652,10 @@ export interface operations {
     withdrawBid: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
                 /** @description unique per round */
@@ -3639,7 +3743,10 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3741,7 +3848,12 @@ export interface operations {
     openRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3886,7 +3998,10 @@ export interface operations {
     getResults: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3995,7 +4110,10 @@ export interface operations {
     setRegionPreferences: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
                 /** @description unique per round */
@@ -4120,7 +4238,12 @@ export interface operations {
     awardRound: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4253,7 +4376,10 @@ export interface operations {
                 cursor?: string;
                 itemCode?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4343,7 +4469,10 @@ export interface operations {
                 itemCode?: string;
                 manufacturerId?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4436,7 +4565,10 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4525,7 +4657,10 @@ export interface operations {
             query?: {
                 roundId?: string;
             };
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4614,7 +4749,10 @@ export interface operations {
     getOcdsRelease: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
             path: {
                 id: string;
             };
