@@ -11,6 +11,7 @@ import bodyParsers from './http/plugins/body-parsers.js';
 import docs from './http/plugins/docs.js';
 import queueBoard from './http/plugins/queue-board.js';
 import limits from './http/plugins/limits.js';
+import operations from './http/plugins/operations.js';
 import requestLog from './http/plugins/request-log.js';
 import validation from './http/plugins/validation.js';
 import { platformRoutes } from './http/platform-routes.js';
@@ -74,6 +75,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
   await app.register(limits);
   await app.register(authentication);
   await app.register(bodyParsers);
+  await app.register(operations);
   await app.register(docs);
   await app.register(requestLog);
   await app.register(bodyHooks);

@@ -1,6 +1,11 @@
+import { TAGS } from './http/operations.js';
+
 export const openapiInfo = {
   title: 'jicai — volume-based procurement API',
   version: '1.0.0',
+  // The repository names no licence or public address yet: these say so rather than invent one (package.json is private).
+  contact: { name: 'jicai platform operator (the organization running this deployment)' },
+  license: { name: 'Proprietary: all rights reserved by the platform operator', identifier: 'LicenseRef-jicai-proprietary' },
   description: [
     'Volume-based procurement (集中带量采购) of medicines and medical consumables.',
     '',
@@ -18,3 +23,8 @@ export const openapiInfo = {
     '- The operator acts with the master key and is no organization; tokens are issued to organizations.',
   ].join('\n'),
 };
+
+/** Where the API answers: the default of `npm start` (PORT, HOST); a deployment serves the same paths under its own origin. */
+export const openapiServers = [{ url: 'http://127.0.0.1:3000', description: 'local: npm start (embedded mode)' }];
+
+export const openapiTags = TAGS.map((t) => ({ ...t }));

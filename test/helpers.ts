@@ -105,7 +105,12 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   await jobs.start(ctx);
   return {
     app, ctx, clock, db, url, jobs,
-    async close() { try { await app.close(); await jobs.close(); await db.close(); } finally { await drop(); } },
+    async close() {
+      // Every 4xx a route gave during the file must be listed in the document (src/http/operations.ts).
+      const undocumented = [...app.undocumentedAnswers];
+      try { await app.close(); await jobs.close(); await db.close(); } finally { await drop(); }
+      if (undocumented.length) throw new Error(`answers not listed in the OpenAPI document (src/http/operations.ts): ${undocumented.join(', ')}`);
+    },
   };
 }
 

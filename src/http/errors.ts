@@ -1,10 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Problem, notFound, tooLarge, unsupportedMediaType, validation } from './problem.js';
+import { Problem, notFound, problemLanguage, tooLarge, unsupportedMediaType, validation } from './problem.js';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
+const varyOn = (current: unknown) => (current ? `${String(current)}, Accept-Language` : 'Accept-Language');
+
+/** Answers a problem, its title and detail in the language the request asks for (Accept-Language: zh-CN, else English). */
 export function sendProblem(reply: FastifyReply, p: Problem) {
-  return reply.code(p.status).type(PROBLEM_JSON).send(p.toJSON());
+  const lang = problemLanguage(reply.request.headers['accept-language']);
+  return reply.code(p.status).type(PROBLEM_JSON).header('content-language', lang).header('vary', varyOn(reply.getHeader('vary'))).send(p.toJSON(lang));
 }
 
 /**
