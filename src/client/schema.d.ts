@@ -102,6 +102,8 @@ export interface paths {
         /**
          * Issue an API token to an organization
          * @description The operator. The token is shown once in the answer and stored hashed; it acts with the organization's role.
+         *
+         *     The token is shown once and stored only as its sha256: a replay of this request (Idempotency-Key) answers the same 201 without `token`.
          */
         post: operations["createToken"];
         delete?: never;
@@ -653,11 +655,342 @@ export interface paths {
          *     tender.items: quantity = total demand (reference units), unit value = maxUnitPrice. Bidders (tenderers, numberOfTenderers,
          *     parties with role "tenderer") appear only once the round was opened; awards (one per winning manufacturer and item:
          *     quantity = Σ agreedQuantity, unit value = comparable unit price to 4 places, value = Σ agreedQuantity × comparable unit price
-         *     to 2 places) once it is awarded. Hospitals are not listed: the alliance is buyer and procuring entity.
+         *     to 2 places) once it is awarded, with one contract per award (awardID, period = the contract months, value = the award's
+         *     value, status active, terminated once closed) whose implementation.transactions are one per month with usage: dated the
+         *     month's first day, value = Σ amount paid for the agreements' own product, payer the alliance, payee the supplier. Hospitals are not listed: the alliance is buyer and procuring entity.
          *     Amounts are JSON numbers, as the OCDS schema requires. Participants may read it with a token; after award anyone may,
          *     without one (before award, no token answers 401).
          */
         get: operations["getOcdsRelease"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List objections
+         * @description Participants, in every state; filedBy is shown to the alliance, the operator and the objector only.
+         *
+         *     Every participant; filedBy only for the alliance, the operator and the objector.
+         */
+        get: operations["listObjections"];
+        put?: never;
+        /**
+         * Object to a winner
+         * @description A manufacturer that bid on the item, against another bidder of it; opened state, during the notice period.
+         *
+         *     A manufacturer that bid on the item objects to another manufacturer's bid, during the notice period (409 notice-closed outside it).
+         */
+        post: operations["fileObjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/objections/{oid}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide an objection
+         * @description The round's alliance (or the operator); opened state, once per objection. Upheld re-evaluates the item.
+         *
+         *     Once per objection (409 invalid-state after); upheld makes the bid ineligible (objection_upheld) and evaluates the item again.
+         */
+        post: operations["decideObjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/enquiries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List enquiries and answers
+         * @description Participants, in every state; askedBy is shown to the alliance, the operator and the asker only.
+         *
+         *     Every participant; askedBy only for the alliance, the operator and the asker.
+         */
+        get: operations["listEnquiries"];
+        put?: never;
+        /**
+         * Ask a question about a round or item
+         * @description A manufacturer or another participant; demand or bidding state, before bidClosesAt.
+         *
+         *     A manufacturer asks about the round or one of its items: demand or bidding, before bidClosesAt (409 invalid-state otherwise).
+         */
+        post: operations["askEnquiry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/enquiries/{eid}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Answer an enquiry
+         * @description The round's alliance (or the operator); until bidClosesAt.
+         *
+         *     The alliance answers, or corrects its answer, until bidClosesAt.
+         */
+        put: operations["answerEnquiry"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate the round under other rules
+         * @description The round's alliance or the operator; opened, awarded or closed. Answers resolved rules and results as getResults; writes nothing but its audit event.
+         *
+         *     The opened round's bids under other rules (a preset plus overrides): results as GET /results with the weightedDrop the round's demand would give. Opened, awarded or closed; writes nothing but its audit event round.simulated.
+         */
+        post: operations["simulateRound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get completion and fulfilment figures
+         * @description Participants, scoped to what they may see; awarded or closed. Grouped by item, hospital, region or manufacturer as of a month.
+         *
+         *     Monitoring of the contract period at asOf (default: the current UTC month), over months ≤ asOf, grouped by item,
+         *     hospital, region (province) or manufacturer. Hospitals see their own agreements, manufacturers those they supply, the alliance
+         *     and the operator all. Ratios from the group's sums at full precision, 4 places half up; paidUnitPrice and actualDrop only by item.
+         *     409 invalid-state before award.
+         */
+        get: operations["getMonitoring"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List monitoring alerts
+         * @description Participants, scoped to what they may see; awarded or closed. Filters asOf, type. Paginated.
+         *
+         *     Alerts at asOf (thresholds from rules.monitoring), ordered by type (behind_schedule, delivery_mismatch,
+         *     non_winning_share, price_above_award, supply_shortfall), then hospital, item and month; per-month types carry period. Scoped as /monitoring.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/price-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the price history of a generic name and dosage form
+         * @description Any token: awarded rounds with their winning prices and drops, and the monthly paid unit prices.
+         *
+         *     Awarded and closed rounds holding an item of this generic name and dosage form (trimmed, case-insensitive), earliest award first, and per round item and month with usage the paid unit price of the agreements' own products.
+         */
+        get: operations["getPriceHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Report monthly usage
+         * @description A hospital for itself, or the alliance for any of its hospitals (bulk); awarded or closed. JSON array, CSV or NDJSON; upserts the given keys only.
+         *
+         *     Usage per month (YYYY-MM inside the contract period, not after the current month), item and product (absent: bought off
+         *     the platform): orderedQuantity, receivedQuantity (integers ≥ 0, reference units), amount (decimal string, ≤ 4 places). A JSON array,
+         *     CSV (header row) or NDJSON of {hospitalId?, period, itemCode, productId?, orderedQuantity, receivedQuantity, amount}. Hospitals report
+         *     their own rows (hospitalId optional); the alliance and the operator any hospital of the round. Upserts the given (hospital, period,
+         *     item, product) keys only; all-or-nothing, errors name lines (CSV header = line 1) or paths (/0 …). Awarded rounds only (409 invalid-state).
+         */
+        put: operations["reportUsage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Report monthly deliveries
+         * @description A winning manufacturer, for the hospitals it supplies; awarded or closed. Upserts the given keys only.
+         *
+         *     A manufacturer's shipped quantities per hospital, month and item, for its own agreements only: {hospitalId, period,
+         *     itemCode, shippedQuantity} rows as a JSON array, CSV or NDJSON. Upserts the given keys only; all-or-nothing. Awarded rounds only.
+         */
+        put: operations["reportDeliveries"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request a report document
+         * @description The round's alliance or the operator. round_summary once the round is awarded; monitoring once awarded, as of a month. Answers 202 with a Location to poll.
+         *
+         *     Queues a report of the round (round_summary once it is opened, monitoring once it is awarded); poll the Location.
+         */
+        post: operations["requestReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the status of a report
+         * @description Its requester (and the operator).
+         *
+         *     The requesting organization and the operator only (404 for others).
+         */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List reports
+         * @description The alliance its organization's reports, the operator all; newest first. Filter roundId. Paginated.
+         *
+         *     The caller's organization's reports (the operator: all), newest first.
+         */
+        get: operations["listReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a report document
+         * @description Its requester (and the operator), once the report is done; served with its content type.
+         *
+         *     The document: application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or text/html, as an attachment. 409 until the report is done.
+         */
+        get: operations["downloadReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1961,6 +2294,9 @@ export interface operations {
                             updatedAt: string;
                             openedAt: string | null;
                             awardedAt: string | null;
+                            autoStartBidding: boolean;
+                            autoOpen: boolean;
+                            noticeEndsAt: string | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -2034,6 +2370,10 @@ export interface operations {
                     contractStart?: string | null;
                     /** @description operator only: the alliance the round belongs to */
                     allianceId?: string;
+                    /** @description the scheduler moves the round from demand to bidding at bidOpensAt (default false) */
+                    autoStartBidding?: boolean;
+                    /** @description the scheduler opens the round at bidClosesAt, as POST /open would (default false) */
+                    autoOpen?: boolean;
                 };
             };
         };
@@ -2061,6 +2401,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -2184,6 +2527,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -2262,6 +2608,10 @@ export interface operations {
                     bidClosesAt?: string;
                     contractMonths?: number;
                     contractStart?: string | null;
+                    /** @description the scheduler moves the round from demand to bidding at bidOpensAt (default false) */
+                    autoStartBidding?: boolean;
+                    /** @description the scheduler opens the round at bidClosesAt, as POST /open would (default false) */
+                    autoOpen?: boolean;
                 };
             };
         };
@@ -2289,6 +2639,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -2682,6 +3035,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -2816,6 +3172,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -2950,6 +3309,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -3084,6 +3446,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -3894,7 +4259,7 @@ export interface operations {
                                 /** @description decimal, 4 places, half up */
                                 comparableUnitPrice: string;
                                 eligible: boolean;
-                                reason: "unverified_product" | "quality_tier" | "manufacturer_suspended" | null;
+                                reason: "unverified_product" | "quality_tier" | "manufacturer_suspended" | "objection_upheld" | null;
                                 candidateBy: "lowest" | "spread" | "floor" | "drop" | null;
                                 rank: number | null;
                                 winner: boolean;
@@ -4042,7 +4407,7 @@ export interface operations {
                                 /** @description decimal, 4 places, half up */
                                 comparableUnitPrice: string;
                                 eligible: boolean;
-                                reason: "unverified_product" | "quality_tier" | "manufacturer_suspended" | null;
+                                reason: "unverified_product" | "quality_tier" | "manufacturer_suspended" | "objection_upheld" | null;
                                 candidateBy: "lowest" | "spread" | "floor" | "drop" | null;
                                 rank: number | null;
                                 winner: boolean;
@@ -4274,6 +4639,9 @@ export interface operations {
                         updatedAt: string;
                         openedAt: string | null;
                         awardedAt: string | null;
+                        autoStartBidding: boolean;
+                        autoOpen: boolean;
+                        noticeEndsAt: string | null;
                     };
                 };
             };
@@ -4801,6 +5169,1808 @@ export interface operations {
             };
             /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listObjections: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            itemCode: string;
+                            manufacturerId: string;
+                            reason: string;
+                            state: "pending" | "upheld" | "dismissed";
+                            decisionReason: string | null;
+                            /** Format: date-time */
+                            filedAt: string;
+                            decidedAt: string | null;
+                            /** @description the objector: shown to the alliance, the operator and the objector only (null for others) */
+                            filedBy: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fileObjection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description unique per round */
+                    itemCode: string;
+                    /** @description the manufacturer whose bid on the item is objected to */
+                    manufacturerId: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        itemCode: string;
+                        manufacturerId: string;
+                        reason: string;
+                        state: "pending" | "upheld" | "dismissed";
+                        decisionReason: string | null;
+                        /** Format: date-time */
+                        filedAt: string;
+                        decidedAt: string | null;
+                        /** @description the objector: shown to the alliance, the operator and the objector only (null for others) */
+                        filedBy: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only a manufacturer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `notice-closed`: outside the notice period; `idempotency-in-progress`: a request with this Idempotency-Key is still running (retry it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: against its own bid, a manufacturer without a bid on the item, or an unknown item; `idempotency-conflict`: this Idempotency-Key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decideObjection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+                oid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    decision: "upheld" | "dismissed";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        itemCode: string;
+                        manufacturerId: string;
+                        reason: string;
+                        state: "pending" | "upheld" | "dismissed";
+                        decisionReason: string | null;
+                        /** Format: date-time */
+                        filedAt: string;
+                        decidedAt: string | null;
+                        /** @description the objector: shown to the alliance, the operator and the objector only (null for others) */
+                        filedBy: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only the round's alliance (or the operator) may do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round or objection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: already decided, or the round is not opened; `idempotency-in-progress`: a request with this Idempotency-Key is still running (retry it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-conflict`: this Idempotency-Key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEnquiries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            itemCode: string | null;
+                            question: string;
+                            /** Format: date-time */
+                            askedAt: string;
+                            answer: string | null;
+                            answeredAt: string | null;
+                            /** @description the asker: shown to the alliance, the operator and the asker only (null for others) */
+                            askedBy: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    askEnquiry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the item asked about; absent or null: the round */
+                    itemCode?: string | null;
+                    question: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        itemCode: string | null;
+                        question: string;
+                        /** Format: date-time */
+                        askedAt: string;
+                        answer: string | null;
+                        answeredAt: string | null;
+                        /** @description the asker: shown to the alliance, the operator and the asker only (null for others) */
+                        askedBy: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: a role that may not ask */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: outside demand and bidding, or at or after bidClosesAt; `idempotency-in-progress`: a request with this Idempotency-Key is still running (retry it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: an unknown item; `idempotency-conflict`: this Idempotency-Key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answerEnquiry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+                eid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answer: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        itemCode: string | null;
+                        question: string;
+                        /** Format: date-time */
+                        askedAt: string;
+                        answer: string | null;
+                        answeredAt: string | null;
+                        /** @description the asker: shown to the alliance, the operator and the asker only (null for others) */
+                        askedBy: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only the round's alliance (or the operator) may do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round or enquiry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: at or after bidClosesAt */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    simulateRound: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a preset plus overrides of whole top-level fields (monitoring field by field); see DOMAIN.md */
+                    rules: {
+                        preset: "nvbp" | "pilot-4+7" | "anchor-2025";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the rules simulated, resolved */
+                        rules: {
+                            [key: string]: unknown;
+                        };
+                        round: {
+                            items: number;
+                            awardedItems: number;
+                            averageDrop: string | null;
+                            weightedDrop: string | null;
+                        };
+                        items: {
+                            itemCode: string;
+                            outcome: "awarded" | "no_eligible_bids" | "insufficient_bidders";
+                            eligibleBidders: number;
+                            lowest: string | null;
+                            anchor: string | null;
+                            maxWinners: number | null;
+                            agreedVolumeRatio: string | null;
+                            totalDemand: number;
+                            priceDrop: string | null;
+                            bids: {
+                                manufacturerId: string;
+                                productId: string;
+                                /** @description decimal, 4 places, half up */
+                                packagePrice: string;
+                                /** @description decimal, 4 places, half up */
+                                unitPrice: string;
+                                /** @description decimal, 4 places, half up */
+                                comparableUnitPrice: string;
+                                eligible: boolean;
+                                reason: "unverified_product" | "quality_tier" | "manufacturer_suspended" | "objection_upheld" | null;
+                                candidateBy: "lowest" | "spread" | "floor" | "drop" | null;
+                                rank: number | null;
+                                winner: boolean;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only the round's alliance (or the operator) may do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the round is not opened yet; `idempotency-in-progress`: a request with this Idempotency-Key is still running (retry it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: invalid rules; `idempotency-conflict`: this Idempotency-Key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonitoring: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                asOf?: string;
+                groupBy: "item" | "hospital" | "region" | "manufacturer";
+            };
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description YYYY-MM */
+                        asOf: string;
+                        monthsElapsed: number;
+                        rows: {
+                            /** @description itemCode, hospitalId, province code (440000) or manufacturerId */
+                            key: string;
+                            agreedQuantity: number;
+                            /** @description decimal, 4 places, half up */
+                            expected: string;
+                            used: number;
+                            nonWinningUsed: number;
+                            ordered: number;
+                            completion: string | null;
+                            progress: string | null;
+                            fulfilment: string | null;
+                            /** @description decimal, 4 places, half up */
+                            amount: string;
+                            /** @description decimal, 4 places, half up */
+                            savings: string;
+                            /** @description grouped by item only */
+                            paidUnitPrice: string | null;
+                            /** @description grouped by item only */
+                            actualDrop: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the round is not awarded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM */
+                asOf?: string;
+                type?: "behind_schedule" | "delivery_mismatch" | "non_winning_share" | "price_above_award" | "supply_shortfall";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            type: "behind_schedule" | "delivery_mismatch" | "non_winning_share" | "price_above_award" | "supply_shortfall";
+                            hospitalId: string;
+                            manufacturerId: string;
+                            itemCode: string;
+                            /** @description YYYY-MM */
+                            period?: string;
+                            /** @description decimal, 4 places, half up */
+                            value: string;
+                            /** @description decimal, 4 places, half up */
+                            threshold: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the round is not awarded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPriceHistory: {
+        parameters: {
+            query: {
+                genericName: string;
+                dosageForm: string;
+            };
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        genericName: string;
+                        dosageForm: string;
+                        rounds: {
+                            roundId: string;
+                            roundName: string;
+                            itemCode: string;
+                            awardedAt: string | null;
+                            /** @description decimal, 4 places, half up */
+                            baselineUnitPrice: string;
+                            averageWinningPrice: string | null;
+                            priceDrop: string | null;
+                            winners: {
+                                manufacturerId: string;
+                                /** @description decimal, 4 places, half up */
+                                comparableUnitPrice: string;
+                            }[];
+                        }[];
+                        months: {
+                            roundId: string;
+                            itemCode: string;
+                            /** @description YYYY-MM */
+                            period: string;
+                            used: number;
+                            /** @description decimal, 4 places, half up */
+                            amount: string;
+                            paidUnitPrice: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportUsage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: number;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: a manufacturer, or another hospital's rows */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the round is not awarded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: line-numbered errors (unknown hospital, item, product or period) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportDeliveries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: number;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only a manufacturer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the round is not awarded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: line-numbered errors */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+                /** @description Makes a retry safe: the same key and body within 24 hours replay the first answer (scoped to the caller's organization) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    kind: "round_summary" | "monitoring";
+                    format: "json" | "csv" | "xlsx" | "html";
+                    /** @description YYYY-MM */
+                    asOf?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "queued";
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only the round's alliance (or the operator) may do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such round, or the caller is not a participant (a draft is seen only by its alliance and the operator) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the round is not awarded; `idempotency-in-progress`: a request with this Idempotency-Key is still running (retry it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: a content type the route does not take */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency-conflict`: this Idempotency-Key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        roundId: string;
+                        kind: string;
+                        format: string;
+                        asOf: string | null;
+                        status: "queued" | "running" | "done" | "failed";
+                        progress: number;
+                        /** @description why the report failed (failed only) */
+                        error?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        finishedAt: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: a role that requests no reports */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such report, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReports: {
+        parameters: {
+            query?: {
+                roundId?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            roundId: string;
+                            kind: string;
+                            format: string;
+                            asOf: string | null;
+                            status: "queued" | "running" | "done" | "failed";
+                            progress: number;
+                            /** @description why the report failed (failed only) */
+                            error?: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            finishedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: only an alliance or the operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `rate-limited`: too many requests for this token (or address); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal`; `unavailable` (503, with Retry-After) while the database is unreachable: nothing was written, send it again */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `zh-CN` (any `zh` tag preferred over English): problem `title` and `detail` in Chinese; English otherwise */
+                "accept-language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description `validation`: the path, query, headers or body do not match the schema, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no bearer token, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: a role that requests no reports */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-found`: no such report, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid-state`: the report is not done */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
