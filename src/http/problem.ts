@@ -93,6 +93,7 @@ export const TITLES_ZH: Record<string, string> = {
   'request-timeout': '请求超时',
   'headers-too-large': '请求头过大',
   unavailable: '服务暂不可用',
+  'opening-pending': '开标处理中',
   internal: '服务器内部错误',
 };
 
@@ -182,6 +183,7 @@ const FALLBACK_ZH: Record<string, string> = {
   'price-above-ceiling': '差比价后的可比单价高于最高有效申报价', 'product-mismatch': '产品的通用名、剂型或规格与品种不符',
   'idempotency-conflict': '此 Idempotency-Key 已用于另一个请求体', 'notice-period': '公示期尚未结束或仍有未处理的异议', 'notice-closed': '不在公示期内',
   'rate-limited': '请求过于频繁，请稍后重试', unavailable: '服务暂不可用，请重新发送请求',
+  'opening-pending': '正在开标；开标完成后 GET /results 即可查看（再次 POST /open 会等待同一次开标）',
 };
 
 /** The Chinese title and detail of a problem (English ones where no translation exists). */

@@ -40,7 +40,8 @@ async function build(): Promise<Fixture> {
   // Past any notice period before the award.
   w.t.clock.set(new Date(w.t.clock.now().getTime() + 60 * 86_400_000));
   await award(w, awarded);
-  const opened = await round(w, { demand });
+  // A notice period long enough to outlast the clock moves below, so objections can be filed and decided.
+  const opened = await round(w, { demand, rules: { preset: 'nvbp', noticeMinutes: 30 * 24 * 60 } });
   await bidBoth(opened);
   await open(w, opened);
   // Last: the clock stays inside its bid window (and inside the opened round's notice period).

@@ -102,7 +102,7 @@ export const MATRIX: Row[] = [
   { method: 'GET', path: '/v1/rounds/:id/enquiries', who: 'participants', scope: 'round', allow: 'all', round: 'bidding' },
   { method: 'POST', path: '/v1/rounds/:id/simulations', who: 'alliance, operator', scope: 'round', allow: ['alliance', 'operator'], round: 'awarded' },
   // Monitoring and price tracking
-  { method: 'PUT', path: '/v1/rounds/:id/usage', who: 'hospital (own), alliance (any, bulk)', scope: 'round', allow: ['hospitalIn', 'alliance'], round: 'awarded' },
+  { method: 'PUT', path: '/v1/rounds/:id/usage', who: 'hospital (own), alliance and operator (any hospital of the round, bulk)', scope: 'round', allow: ['hospitalIn', 'alliance', 'operator'], round: 'awarded' },
   { method: 'PUT', path: '/v1/rounds/:id/deliveries', who: 'manufacturer', scope: 'round', allow: MAKERS, round: 'awarded' },
   { method: 'GET', path: '/v1/rounds/:id/monitoring', who: 'participants, scoped', scope: 'round', allow: 'all', round: 'awarded' },
   { method: 'GET', path: '/v1/rounds/:id/alerts', who: 'participants, scoped', scope: 'round', allow: 'all', round: 'awarded' },
@@ -119,6 +119,12 @@ export const MATRIX: Row[] = [
   },
   { method: 'GET', path: '/v1/rounds/:id/audit', who: 'alliance, operator', scope: 'round', allow: ['alliance', 'operator'], round: 'awarded' },
   { method: 'GET', path: '/v1/audit/verify', who: 'alliance, operator', scope: 'token', allow: ['operator', ...ALLIANCES] },
+  // Operations (production mode only): bull-board and its API; every route under /admin/queues counts as this row.
+  {
+    method: 'GET', path: '/admin/queues', who: 'operator (its key as bearer token or Basic password)', scope: 'token', allow: ['operator'],
+    // The dashboard answers 401 with a Basic challenge to every other caller, so a browser asks for the operator key.
+    except: Object.fromEntries(['alliance', 'otherAlliance', 'hospitalIn', 'hospitalOut', ...MAKERS].map((c) => [c, 401])),
+  },
 ];
 
 /** Rows of routes other branches add (API.md), not served on main yet: reported and skipped until they are. */
@@ -158,7 +164,7 @@ export function expected(row: Row, c: Caller): Expect {
   return row.allow === 'all' || row.allow.includes(c) ? 'ok' : 403;
 }
 
-/** METHOD path of every route the app serves (HEAD aside; the docs UI's assets count as GET /docs). */
+/** METHOD path of every route the app serves (HEAD aside; the docs UI's assets count as GET /docs, the queue dashboard's routes as GET /admin/queues). */
 export function servedRoutes(app: FastifyInstance): Set<string> {
   const out = new Set<string>();
   const stack: string[] = [];
@@ -170,7 +176,7 @@ export function servedRoutes(app: FastifyInstance): Set<string> {
     stack.push(m[2]);
     const path = stack.join('').replace(/\/+/g, '/');
     for (const method of (m[3] ?? '').split(', ').filter((x) => x && x !== 'HEAD')) {
-      out.add(path.startsWith('/docs/') ? 'GET /docs' : `${method} ${path}`);
+      out.add(path.startsWith('/docs/') ? 'GET /docs' : path.startsWith('/admin/queues') ? 'GET /admin/queues' : `${method} ${path}`);
     }
   }
   return out;

@@ -96,11 +96,27 @@ describe('migrations from the schema before compact keys', () => {
     return { ...e, body: { ...body, autoStartBidding: false, autoOpen: false, noticeEndsAt: null, rules: { ...body.rules, noticeMinutes: 0 } } };
   };
 
+  /**
+   * The OCDS export gained `contracts` after award (issue #12): one per award, over the contract months, with no
+   * transactions since the fixture has no usage. Checked here, then left out of the comparison with the recorded export.
+   */
+  const withoutContracts = (pkg: { releases: { awards?: { id: string }[]; contracts?: { awardID: string; implementation: { transactions: unknown[] } }[] }[] }) => ({
+    ...pkg,
+    releases: pkg.releases.map(({ contracts, ...release }) => {
+      if (contracts !== undefined) {
+        expect(contracts.map((c) => c.awardID).sort()).toEqual((release.awards ?? []).map((a) => a.id).sort());
+        for (const c of contracts) expect(c.implementation.transactions).toEqual([]);
+      }
+      return release;
+    }),
+  });
+
   it.each(Object.keys(fixture.rounds))('answers every read of the %s round as before', async (state) => {
     const id = fixture.rounds[state];
     for (const [name, path, who] of reads) {
       const res = await app.inject({ method: 'GET', url: path(id), headers: reader(who) });
-      expect({ read: name, status: res.statusCode, body: JSON.parse(res.body) }).toEqual({ read: name, ...since(name, fixture.expected[state][name]) });
+      const body = name === 'ocds' ? withoutContracts(JSON.parse(res.body)) : JSON.parse(res.body);
+      expect({ read: name, status: res.statusCode, body }).toEqual({ read: name, ...since(name, fixture.expected[state][name]) });
     }
   });
 
