@@ -17,7 +17,8 @@ export const HOSPITALS = Number(process.env.BENCH_HOSPITALS ?? 50_000);
 export const ITEMS = Number(process.env.BENCH_ITEMS ?? 60);
 export const BIDS = Number(process.env.BENCH_BIDS ?? 1000);
 export const MANUFACTURERS = 64;
-export const DB = 'jicai_bench';
+/** BENCH_DB and BENCH_PORT let a short check run beside another run on the same machine. */
+export const DB = process.env.BENCH_DB ?? 'jicai_bench';
 
 export interface Maker { id: string; token: string; api: ApiClient; products: string[] }
 export interface Party { id: string; token: string; api: ApiClient }
@@ -42,7 +43,7 @@ export async function national(): Promise<National> {
   const dbUrl = freshDatabase(DB);
   const env = {
     DATABASE_URL: dbUrl, REDIS_URL, JICAI_MASTER_KEY: master, JICAI_BID_KEK: randomBytes(32).toString('hex'),
-    PORT: '3901', LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
+    PORT: process.env.BENCH_PORT ?? '3901', LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
   };
   const api = await startServer('src/server.ts', env);
   const pid = api.proc.pid!;

@@ -23,7 +23,7 @@ describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while th
   beforeAll(async () => {
     pg = await ownCluster();
     api = await startApi('api', { DATABASE_URL: pg.url, JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, JICAI_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await api?.stop();
     pg?.destroy();
@@ -69,5 +69,5 @@ describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while th
     expect(await organizations()).toBe(before + 1); // nothing from the refused writes
     expect(api!.child.exitCode).toBeNull();
     console.info(`pg-restart: API answered again ${recoveredMs} ms after PostgreSQL was back`);
-  }, 90_000);
+  }, 150_000);
 });

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { receiptDigest } from '../../src/bids/receipt.js';
 import { biddingRound, parties } from './http-round.js';
-import { http, must, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc } from './processes.js';
+import { dropRedisPrefix, http, must, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc } from './processes.js';
 
 /**
  * Several instances: two API processes and two workers (child processes, real sockets) on one PostgreSQL
@@ -43,9 +43,10 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     apis.push(...started.map((a) => http(a.url)));
     for (const w of ['worker 1', 'worker 2']) procs.push(spawnNode(w, 'jobs/main.ts', env));
     await waitFor('the workers', async () => procs.slice(2).every((p) => p.output().includes('jicai worker:')), 30_000);
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
+    await dropRedisPrefix(process.env.REDIS_URL!, `jicai-test-${name}`);
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
@@ -120,5 +121,5 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     expect(events.filter((e) => e.type === 'bid.submitted')).toHaveLength(MAKERS);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0].seq + i));
     console.info(`several instances: ${sent.length} bids sent over two APIs, ${accepted.length} accepted (${accepted.filter((s) => s.api === 0).length} / ${accepted.filter((s) => s.api === 1).length}), ${closed.length} refused by the deadline, ${raced.length} lost a race between the APIs; ${events.length} audit events`);
-  }, 90_000);
+  }, 150_000);
 });

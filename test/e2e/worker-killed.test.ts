@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.js';
 import { enqueue, waitForJob } from '../../src/outbox/service.js';
-import { spawnNode, waitFor, type Proc } from './processes.js';
+import { dropRedisPrefix, spawnNode, waitFor, type Proc } from './processes.js';
 
 /**
  * A worker (`node --import tsx jobs/main.ts`) SIGKILLed in the middle of a slow job: BullMQ's stall check hands
@@ -39,6 +39,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a w
   afterAll(async () => {
     for (const p of procs) { p.child.kill('SIGKILL'); await p.exited; }
     await db?.close();
+    await dropRedisPrefix(process.env.REDIS_URL!, prefix);
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
