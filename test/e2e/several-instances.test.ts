@@ -90,8 +90,17 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
       expect(closed.filter((s) => s.api === api).length, `refused by the deadline through api ${api + 1}`).toBeGreaterThan(0);
     }
 
+    // Every receipt handed out recomputes from the fields of its answer.
+    for (const s of accepted) {
+      const m = p.makers[s.maker];
+      expect(receiptDigest({
+        roundId: round, itemCode: 'ATV20', manufacturerId: m.id, productId: m.product, packagePrice: s.body.packagePrice, version: s.body.version, salt: s.body.receipt.salt,
+      })).toBe(s.body.receipt.digest);
+      expect(s.body.packagePrice).toBe(Number(s.price).toFixed(4));
+    }
     // Per manufacturer: every accepted write got its own version, and the last one is what opens.
-    must(await a1.post(`/v1/rounds/${round}/open`, p.alliance.token), 200, 'open');
+    const results = must(await a1.post(`/v1/rounds/${round}/open`, p.alliance.token), 200, 'open').body;
+    expect(results.items[0].bids).toHaveLength(MAKERS);
     const opened = must(await a2.get(`/v1/rounds/${round}/bids?limit=1000`, p.alliance.token), 200, 'bids after opening').body.data as any[];
     expect(opened).toHaveLength(MAKERS);
     for (const [maker, m] of p.makers.entries()) {
