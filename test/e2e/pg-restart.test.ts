@@ -18,16 +18,17 @@ const KEK = 'ab'.repeat(32);
 describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while the API runs (needs DATABASE_URL: PG mode)', () => {
   let pg: Cluster | null = null;
   let api: (Proc & { url: string }) | null = null;
-  const dataDir = mkdtempSync(join(tmpdir(), 'jicai-pgr-'));
+  let dataDir = '';
 
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'jicai-pgr-'));
     pg = await ownCluster();
     api = await startApi('api', { DATABASE_URL: pg.url, JICAI_MASTER_KEY: MASTER, JICAI_BID_KEK: KEK, JICAI_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   }, 150_000);
   afterAll(async () => {
     await api?.stop();
     pg?.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const organizations = async () => {

@@ -24,11 +24,12 @@ interface Sent { maker: number; api: number; price: string; sentAt: number; stat
 describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several instances: two APIs and two workers on one database (needs DATABASE_URL and REDIS_URL)', () => {
   const base = process.env.DATABASE_URL!;
   const name = `${inject('testDbPrefix')}si_${randomBytes(4).toString('hex')}`;
-  const dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
+  let dir = '';
   const procs: Proc[] = [];
   const apis: Http[] = [];
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
     await admin.end();
@@ -50,7 +51,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts no bid at or after bidClosesAt; receipts check at opening; one audit event per accepted bid', async () => {
