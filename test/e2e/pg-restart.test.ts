@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownCluster, type Cluster } from './pg-cluster.js';
-import { http, must, openingKeys, startApi, waitFor, type Proc } from './processes.js';
+import { http, must, startApi, waitFor, type Proc, openingKeys } from './processes.js';
 
 /**
  * PostgreSQL restarted under a running API (its own cluster, not the shared one): while it is down every
@@ -19,16 +19,17 @@ const KEYS = openingKeys();
 describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while the API runs (needs DATABASE_URL: PG mode)', () => {
   let pg: Cluster | null = null;
   let api: (Proc & { url: string }) | null = null;
-  const dataDir = mkdtempSync(join(tmpdir(), 'jicai-pgr-'));
+  let dataDir = '';
 
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'jicai-pgr-'));
     pg = await ownCluster();
     api = await startApi('api', { DATABASE_URL: pg.url, JICAI_MASTER_KEY: MASTER, ...KEYS.worker, JICAI_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await api?.stop();
     pg?.destroy();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const organizations = async () => {
@@ -70,5 +71,5 @@ describe.skipIf(!process.env.DATABASE_URL)('fault: PostgreSQL restarted while th
     expect(await organizations()).toBe(before + 1); // nothing from the refused writes
     expect(api!.child.exitCode).toBeNull();
     console.info(`pg-restart: API answered again ${recoveredMs} ms after PostgreSQL was back`);
-  }, 90_000);
+  }, 150_000);
 });

@@ -76,7 +76,7 @@ export async function startApi(name: string, env: Record<string, string>): Promi
   const p = spawnNode(name, 'src/server.ts', { HOST: '127.0.0.1', PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([
-    waitFor(`${name} to listen`, async () => (await fetch(`${url}/health`)).status > 0, 60_000),
+    waitFor(`${name} to listen`, async () => (await fetch(`${url}/health`)).status > 0, 100_000),
     p.exited.then((code) => { throw new Error(`${name} exited (${code}) before listening: ${p.output()}`); }),
   ]);
   return Object.assign(p, { url });
@@ -113,6 +113,21 @@ export function must(res: HttpRes, status: number, what: string): HttpRes {
 }
 
 export const sleepUntil = async (at: number) => { const ms = at - Date.now(); if (ms > 0) await new Promise((r) => setTimeout(r, ms)); };
+
+/** Deletes a test's BullMQ keys (`<prefix>:*`) from the shared Redis. */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length) await r.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch { /* Redis gone: nothing to clean */ } finally { r.disconnect(); }
+}
 
 /**
  * A test installation's opening key pair (SECURITY.md "Key custody"): API processes that relay to workers get

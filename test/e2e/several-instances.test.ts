@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { receiptDigest } from '../../src/bids/receipt.js';
 import { biddingRound, parties } from './http-round.js';
-import { http, must, openingKeys, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc } from './processes.js';
+import { dropRedisPrefix, http, must, sleepUntil, spawnNode, startApi, waitFor, type Http, type Proc, openingKeys } from './processes.js';
 
 /**
  * Several instances: two API processes and two workers (child processes, real sockets) on one PostgreSQL
@@ -24,11 +24,12 @@ interface Sent { maker: number; api: number; price: string; sentAt: number; stat
 describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several instances: two APIs and two workers on one database (needs DATABASE_URL and REDIS_URL)', () => {
   const base = process.env.DATABASE_URL!;
   const name = `${inject('testDbPrefix')}si_${randomBytes(4).toString('hex')}`;
-  const dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
+  let dir = '';
   const procs: Proc[] = [];
   const apis: Http[] = [];
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
     await admin.end();
@@ -43,13 +44,14 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     apis.push(...started.map((a) => http(a.url)));
     for (const w of ['worker 1', 'worker 2']) procs.push(spawnNode(w, 'jobs/main.ts', { ...env, ...KEYS.worker }));
     await waitFor('the workers', async () => procs.slice(2).every((p) => p.output().includes('jicai worker:')), 30_000);
-  }, 90_000);
+  }, 150_000);
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
+    await dropRedisPrefix(process.env.REDIS_URL!, `jicai-test-${name}`);
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts no bid at or after bidClosesAt; receipts check at opening; one audit event per accepted bid', async () => {
@@ -89,8 +91,17 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
       expect(closed.filter((s) => s.api === api).length, `refused by the deadline through api ${api + 1}`).toBeGreaterThan(0);
     }
 
+    // Every receipt handed out recomputes from the fields of its answer.
+    for (const s of accepted) {
+      const m = p.makers[s.maker];
+      expect(receiptDigest({
+        roundId: round, itemCode: 'ATV20', manufacturerId: m.id, productId: m.product, packagePrice: s.body.packagePrice, version: s.body.version, salt: s.body.receipt.salt,
+      })).toBe(s.body.receipt.digest);
+      expect(s.body.packagePrice).toBe(Number(s.price).toFixed(4));
+    }
     // Per manufacturer: every accepted write got its own version, and the last one is what opens.
-    must(await a1.post(`/v1/rounds/${round}/open`, p.alliance.token), 200, 'open');
+    const results = must(await a1.post(`/v1/rounds/${round}/open`, p.alliance.token), 200, 'open').body;
+    expect(results.items[0].bids).toHaveLength(MAKERS);
     const opened = must(await a2.get(`/v1/rounds/${round}/bids?limit=1000`, p.alliance.token), 200, 'bids after opening').body.data as any[];
     expect(opened).toHaveLength(MAKERS);
     for (const [maker, m] of p.makers.entries()) {
@@ -120,5 +131,5 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     expect(events.filter((e) => e.type === 'bid.submitted')).toHaveLength(MAKERS);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0].seq + i));
     console.info(`several instances: ${sent.length} bids sent over two APIs, ${accepted.length} accepted (${accepted.filter((s) => s.api === 0).length} / ${accepted.filter((s) => s.api === 1).length}), ${closed.length} refused by the deadline, ${raced.length} lost a race between the APIs; ${events.length} audit events`);
-  }, 90_000);
+  }, 150_000);
 });

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.js';
 import { enqueue, waitForJob } from '../../src/outbox/service.js';
-import { openingKeys, spawnNode, waitFor, type Proc } from './processes.js';
+import { dropRedisPrefix, spawnNode, waitFor, type Proc, openingKeys } from './processes.js';
 
 /**
  * A worker (`node --import tsx jobs/main.ts`) SIGKILLed in the middle of a slow job: BullMQ's stall check hands
@@ -21,13 +21,14 @@ const LOCK_MS = 3000;
 describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a worker killed mid-job (needs DATABASE_URL and REDIS_URL)', () => {
   const base = process.env.DATABASE_URL!;
   const name = `${inject('testDbPrefix')}wk_${randomBytes(4).toString('hex')}`;
-  const dir = mkdtempSync(join(tmpdir(), 'jicai-wk-'));
+  let dir = '';
   const prefix = `jicai-test-${name}`;
   const procs: Proc[] = [];
   let url = '';
   let db: Db | null = null;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jicai-wk-'));
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
     await admin.end();
@@ -39,10 +40,11 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a w
   afterAll(async () => {
     for (const p of procs) { p.child.kill('SIGKILL'); await p.exited; }
     await db?.close();
+    await dropRedisPrefix(process.env.REDIS_URL!, prefix);
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const worker = (label: string) => {
