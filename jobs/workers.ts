@@ -6,7 +6,8 @@
  * BullMQ's stall check hands it to another worker; the row's version check
  * and the processors' idempotence make the second run harmless.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../src/context.js';
 import { outbox } from '../src/db/schema.js';
@@ -15,7 +16,7 @@ import type { Processors } from './processors/types.js';
 
 export interface Workers { workers: Worker[]; close(): Promise<void> }
 
-export function startWorkers(ctx: AppContext, processors: Processors, o: { prefix: string; connection: ConnectionOptions }): Workers {
+export function startWorkers(ctx: AppContext, processors: Processors, o: { prefix: string; connection: Redis }): Workers {
   const workers = Object.entries(processors).map(([kind, p]) => new Worker(kind, async (job) => {
     const { outboxId, version } = job.data as { outboxId: number; version: number };
     const outcome = await execute(ctx, processors, outboxId, version);
@@ -33,7 +34,8 @@ export function startWorkers(ctx: AppContext, processors: Processors, o: { prefi
   for (const w of workers) w.on('error', () => {});
   return {
     workers,
-    // close() lets active jobs finish (BullMQ waits for them) and takes no new ones.
-    async close() { await Promise.all(workers.map((w) => w.close())); },
+    // close() lets active jobs finish (BullMQ waits for them) and takes no new ones. Without Redis no job can finish (nor
+    // would a graceful close ever return): close at once, and BullMQ hands any active job on once Redis is back.
+    async close() { await Promise.all(workers.map((w) => w.close(o.connection.status !== 'ready'))); },
   };
 }
