@@ -38,6 +38,8 @@ type Bad = { error: string; malformed?: boolean };
 interface Context {
   p: Principal; hospitals: HospitalIndex; items: Map<string, number>; products: Map<string, number>;
   first: number; last: number; current: number;
+  /** The months the upload's lines name. */
+  periods: Set<number>;
 }
 
 /** The period of a line: a month of the contract period, not after the current month. */
@@ -48,6 +50,7 @@ function periodLine(v: unknown, c: Context): number | Bad {
   if (p === null) return { error: `period ${echo(s)} is not a month YYYY-MM`, malformed: true };
   if (p < c.first || p > c.last) return { error: `period ${s} is outside the contract period ${periodText(c.first)} to ${periodText(c.last)}` };
   if (p > c.current) return { error: `period ${s} is after the current month ${periodText(c.current)}` };
+  c.periods.add(p);
   return p;
 }
 
@@ -134,7 +137,7 @@ async function contextOf(ctx: AppContext, tx: Queryable, p: Principal, r: RoundR
   const { first, last } = contractSpan(contractStartOf(r), r.contractMonths);
   return {
     p, hospitals: await hospitalIndex(tx, r.regionCodes), items: await itemIndex(tx, r.id),
-    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()),
+    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()), periods: new Set(),
   };
 }
 
@@ -145,20 +148,32 @@ async function stage(ctx: AppContext, tx: Tx, body: BulkBody, table: string, fie
   await tx.copyFrom(`COPY ${table} FROM STDIN`, copyStream(readBulkBatches(body, fields), errors, counter, toLine, ctx.config.maxUploadRows));
   if (errors.any) throw errors.problem();
   if (counter.rows === 0) throw invalidInput('The upload has no records');
+  // Statistics of the staged rows (a sample): without them the planner takes the staging table for a small one.
+  await tx.query(`ANALYZE ${table}`);
   await tx.query(`SET LOCAL work_mem = '256MB'`);
   await tx.query('SET LOCAL jit = off');
   return { errors, rows: counter.rows };
 }
 
 /** Runs a merge that fails on a key given twice (21000) and then names the repeated lines. */
-async function mergeOnce(tx: Tx, json: boolean, merge: string, params: unknown[], repeated: () => Promise<{ line: number; message: string }[]>) {
+/**
+ * Runs a merge that fails on a key given twice (21000 in an upsert, 23505 in a plain insert) and
+ * then names the repeated lines. A plain insert may also meet a row the hint missed (usage of a
+ * key without agreement): then `fallback`, the upsert, runs instead.
+ */
+async function mergeOnce(tx: Tx, json: boolean, merge: string, params: unknown[], repeated: () => Promise<{ line: number; message: string }[]>, fallback?: string) {
   try {
     await tx.savepoint((sp) => sp.query(merge, params));
   } catch (e) {
-    if ((e as { code?: string }).code !== '21000') throw e;
-    const dup = new LineErrors(json);
-    dup.addAll(await repeated());
-    throw dup.problem();
+    const code = (e as { code?: string }).code;
+    if (code !== '21000' && code !== '23505') throw e;
+    const lines = await repeated();
+    if (lines.length || !fallback) {
+      const dup = new LineErrors(json);
+      dup.addAll(lines);
+      throw dup.problem();
+    }
+    await tx.query(fallback, params);
   }
 }
 
@@ -173,42 +188,44 @@ function repeatedLines(tx: Queryable, table: string, key: string, describe: stri
 
 /**
  * The merge of a usage upload: upsert the given keys; the deltas (new − replaced) of the keys that
- * belong to agreements, classified by the agreement's product, go into the two rollups.
+ * belong to agreements, classified by the agreement's product, go into the two rollups. `fresh`:
+ * the upload's months have no usage yet, so nothing is replaced: a plain INSERT (the conflict
+ * checks of an upsert and the read of the replaced rows cost more than the rest of the merge).
  */
-const MERGE_USAGE = `
+export function mergeUsage(fresh: boolean): string {
+  const minus = (c: string) => (fresh ? `s.${c}` : `s.${c} - coalesce(o.${c}, 0)`);
+  return `
 WITH s AS (SELECT hospital_no, item_no, period, product_no, ordered, received, amount FROM usage_stage),
-old AS (SELECT u.hospital_no, u.item_no, u.period, u.product_no, u.ordered, u.received, u.amount
-          FROM usage u JOIN s ON u.round_no = $1 AND u.hospital_no = s.hospital_no AND u.item_no = s.item_no
-                             AND u.period = s.period AND u.product_no = s.product_no),
 up AS (INSERT INTO usage (round_no, hospital_no, item_no, period, product_no, ordered, received, amount)
        SELECT $1, hospital_no, item_no, period, product_no, ordered, received, amount FROM s
         ORDER BY hospital_no, item_no, period, product_no
-       ON CONFLICT (round_no, hospital_no, item_no, period, product_no)
-       DO UPDATE SET ordered = EXCLUDED.ordered, received = EXCLUDED.received, amount = EXCLUDED.amount),
+       ${fresh ? '' : `ON CONFLICT (round_no, hospital_no, item_no, period, product_no)
+       DO UPDATE SET ordered = EXCLUDED.ordered, received = EXCLUDED.received, amount = EXCLUDED.amount`}),
+-- Both rollups' deltas in one pass over the upload (two hash tables), a few thousand rows.
 d AS MATERIALIZED (
-  SELECT a.hospital_no, a.item_no, a.manufacturer_no, a.province, s.period, s.product_no = a.product_no AS own,
-         s.received - coalesce(o.received, 0) AS received, s.ordered - coalesce(o.ordered, 0) AS ordered,
-         s.amount - coalesce(o.amount, 0) AS amount
+  SELECT GROUPING(a.hospital_no) = 1 AS by_group, s.period, a.item_no, a.province, a.manufacturer_no, a.hospital_no,
+         coalesce(sum(${minus('received')}) FILTER (WHERE s.product_no = a.product_no), 0) AS used,
+         coalesce(sum(${minus('received')}) FILTER (WHERE s.product_no <> a.product_no), 0) AS non_winning,
+         coalesce(sum(${minus('ordered')}) FILTER (WHERE s.product_no = a.product_no), 0) AS ordered,
+         coalesce(sum(${minus('amount')}) FILTER (WHERE s.product_no = a.product_no), 0) AS amount,
+         coalesce(sum((${minus('received')}) * i.baseline_unit_price) FILTER (WHERE s.product_no = a.product_no), 0) AS baseline_amount
     FROM s JOIN monitoring_agreements a ON a.round_no = $1 AND a.hospital_no = s.hospital_no AND a.item_no = s.item_no
-    LEFT JOIN old o ON o.hospital_no = s.hospital_no AND o.item_no = s.item_no AND o.period = s.period AND o.product_no = s.product_no),
+    JOIN items i ON i.round_id = $2 AND i.no = a.item_no
+    ${fresh ? '' : `-- The replaced rows: every part of one statement reads the snapshot from before its INSERT.
+    LEFT JOIN usage o ON o.round_no = $1 AND o.hospital_no = s.hospital_no AND o.item_no = s.item_no
+                     AND o.period = s.period AND o.product_no = s.product_no`}
+   GROUP BY GROUPING SETS ((s.period, a.item_no, a.province, a.manufacturer_no), (a.hospital_no, s.period))),
 g AS (INSERT INTO monitoring_groups AS t (round_no, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount)
-      SELECT $1, period, item_no, province, manufacturer_no,
-             coalesce(sum(received) FILTER (WHERE own), 0), coalesce(sum(received) FILTER (WHERE NOT own), 0),
-             coalesce(sum(ordered) FILTER (WHERE own), 0), coalesce(sum(amount) FILTER (WHERE own), 0)
-        FROM d GROUP BY period, item_no, province, manufacturer_no
+      SELECT $1, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount FROM d WHERE by_group
       ON CONFLICT (round_no, period, item_no, province, manufacturer_no) DO UPDATE
         SET used = t.used + EXCLUDED.used, non_winning = t.non_winning + EXCLUDED.non_winning,
             ordered = t.ordered + EXCLUDED.ordered, amount = t.amount + EXCLUDED.amount)
 INSERT INTO monitoring_hospitals AS t (round_no, hospital_no, period, used, non_winning, ordered, amount, baseline_amount)
-SELECT $1, d.hospital_no, d.period,
-       coalesce(sum(d.received) FILTER (WHERE d.own), 0), coalesce(sum(d.received) FILTER (WHERE NOT d.own), 0),
-       coalesce(sum(d.ordered) FILTER (WHERE d.own), 0), coalesce(sum(d.amount) FILTER (WHERE d.own), 0),
-       coalesce(sum(d.received * i.baseline_unit_price) FILTER (WHERE d.own), 0)
-  FROM d JOIN items i ON i.round_id = $2 AND i.no = d.item_no
- GROUP BY d.hospital_no, d.period
+SELECT $1, hospital_no, period, used, non_winning, ordered, amount, baseline_amount FROM d WHERE NOT by_group
 ON CONFLICT (round_no, hospital_no, period) DO UPDATE
   SET used = t.used + EXCLUDED.used, non_winning = t.non_winning + EXCLUDED.non_winning, ordered = t.ordered + EXCLUDED.ordered,
       amount = t.amount + EXCLUDED.amount, baseline_amount = t.baseline_amount + EXCLUDED.baseline_amount`;
+}
 
 /** PUT /usage: hospitals their own rows, the alliance and the operator any hospital of the round. */
 export async function putUsage(ctx: AppContext, p: Principal, roundId: string, body: BulkBody) {
@@ -220,8 +237,12 @@ export async function putUsage(ctx: AppContext, p: Principal, roundId: string, b
     await tx.query(`CREATE TEMP TABLE usage_stage (line int, hospital_no int, item_no smallint, period smallint, product_no int,
       ordered int, received int, amount numeric) ON COMMIT DROP`);
     const { rows } = await stage(ctx, tx, body, 'usage_stage', USAGE_FIELDS, (rec) => usageLine(rec, c));
-    await mergeOnce(tx, body.format === 'json', MERGE_USAGE, [r.no, r.id], () => repeatedLines(tx, 'usage_stage', 'hospital_no, item_no, period, product_no',
-      `'hospital ' || h.id || ', period ' || period_text(w.period) || ', item ' || i.code || ', product ' || coalesce((SELECT id FROM products WHERE no = w.product_no), '(none)')`, r.id));
+    // Months the rollups have never seen hold no usage of agreements; a plain INSERT finds any other row (and falls back).
+    const [{ seen }] = await tx.query<{ seen: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM monitoring_groups WHERE round_no = $1 AND period = ANY($2::int[])) AS seen', [r.no, [...c.periods]]);
+    await mergeOnce(tx, body.format === 'json', mergeUsage(!seen), [r.no, r.id], () => repeatedLines(tx, 'usage_stage', 'hospital_no, item_no, period, product_no',
+      `'hospital ' || h.id || ', period ' || period_text(w.period) || ', item ' || i.code || ', product ' || coalesce((SELECT id FROM products WHERE no = w.product_no), '(none)')`, r.id),
+    seen ? undefined : mergeUsage(false));
     await appendEvent(tx, roundId, { type: 'usage.uploaded', actor: actorOf(p), at: ctx.clock.now(), data: { rows } });
     return { rows };
   });

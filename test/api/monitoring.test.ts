@@ -77,8 +77,24 @@ describe('monitoring', () => {
       expect(await usageRows()).toBe(0);
     });
 
-    it('takes a hospital\'s own rows as CSV, JSON and NDJSON, and the alliance\'s for any hospital', async () => {
+    it('a month without usage yet: a key given twice names both lines; a hospital without agreement is stored, and replaced', async () => {
       x.t.clock.set('2026-06-15T00:00:00Z');
+      const head = 'hospitalId,period,itemCode,productId,orderedQuantity,receivedQuantity,amount\n';
+      const l = `${x.h.h2.id},2026-05,ATV20,${P('M1')},1,1,1\n`;
+      const d = expectProblem(await put('usage', x.alliance.h, head + l + l), 422, 'validation');
+      expect(d.errors).toEqual([{ line: 3, message: expect.stringMatching(/repeat line 2$/) }]);
+      expect(await usageRows()).toBe(0);
+      // h6 joined the platform after award: in the round's regions, without demand, so without agreement.
+      const h6 = await org(c, { kind: 'hospital', name: 'h6', regionCode: '440106' });
+      for (const received of [5, 7]) {
+        const res = await put('usage', h6.h, `period,itemCode,productId,orderedQuantity,receivedQuantity,amount\n2026-05,ATV20,${P('M2')},${received},${received},1\n`);
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+      }
+      const rows = await x.t.db.query<{ received: number }>('SELECT received FROM usage');
+      expect(rows).toEqual([{ received: 7 }]);
+    });
+
+    it('takes a hospital\'s own rows as CSV, JSON and NDJSON, and the alliance\'s for any hospital', async () => {
       const h1 = `period,itemCode,productId,orderedQuantity,receivedQuantity,amount
 2026-03,ATV20,${P('M2')},700,700,357.00
 2026-04,ATV20,${P('M2')},700,600,306.00
@@ -104,13 +120,13 @@ describe('monitoring', () => {
       ].map((l) => JSON.stringify(l)).join('\n');
       const r3 = await put('usage', op, nd, NDJSON);
       expect(r3.status, JSON.stringify(r3.body)).toBe(200);
-      expect(await usageRows()).toBe(13);
+      expect(await usageRows()).toBe(14);
     });
 
     it('a later report of the same key replaces the earlier one (and only that key)', async () => {
       const r = await put('usage', x.h.h1.h, `hospitalId,period,itemCode,productId,orderedQuantity,receivedQuantity,amount\n${x.h.h1.id},2026-04,ATV20,${P('M2')},700,650,331.50\n`);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
-      expect(await usageRows()).toBe(13);
+      expect(await usageRows()).toBe(14);
       const [row] = await x.t.db.query<{ received: number; amount: string }>(
         `SELECT received, amount::text FROM usage WHERE period = 2026 * 12 + 3 AND product_no = (SELECT no FROM products WHERE id = $1)`, [P('M2')]);
       expect(row).toEqual({ received: 650, amount: '331.50' });
