@@ -54,7 +54,7 @@ export async function startServer(entry: string, env: Record<string, string>, he
   const proc = spawn(process.execPath, [...prof, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   // A bench that fails must not leave its servers holding the ports.
   process.on('exit', () => proc.kill('SIGKILL'));
-  proc.once('exit', (code) => { if (code && code !== 0) console.error(`${entry} exited with ${code}`); });
+  proc.once('exit', (code, signal) => { if (code !== 0) console.error(`${entry} exited with ${code ?? signal}`); });
   const url = `http://127.0.0.1:${env.PORT}`;
   for (let i = 0; i < 600; i++) {
     try { if ((await fetch(url + healthPath)).ok) break; } catch { /* not yet */ }
