@@ -19,7 +19,7 @@ describe('key custody', () => {
   beforeAll(async () => {
     w = await world();
     // An API process: the same database, the opening public key alone, and no job side of its own (the worker is elsewhere).
-    apiCtx = { db: w.t.db, clock: w.t.clock, jobs: noJobs(), config: { ...w.t.ctx.config, openingPrivateKey: null, openingWaitMs: 300 } };
+    apiCtx = { db: w.t.db, clock: w.t.clock, jobs: noJobs(), config: { ...w.t.ctx.config, openingPrivateKey: null, openingWaitMs: 1 } };
     apiApp = await buildApp(apiCtx, { logger: false });
     await apiApp.ready();
   });
@@ -41,10 +41,16 @@ describe('key custody', () => {
     expectProblem(pending, 503, 'opening-pending');
     expect(pending.headers['retry-after']).toBeDefined();
     expect((await viaApi.get(`/v1/rounds/${r.id}`, w.alliance.h)).body.state).toBe('bidding');
-    // The worker (the test app's job side, which holds the private key) completes the same opening; a repeated POST /open waits for it.
-    const res = await w.api.post(`/v1/rounds/${r.id}/open`, w.alliance.h);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.items[0].bids[0]).toMatchObject({ manufacturerId: m.id, packagePrice: '5.0000' });
+    // The worker (the test app's job side, which holds the private key) completes the same opening: GET /results answers once it has.
+    w.t.jobs.kick();
+    let results = await w.api.get(`/v1/rounds/${r.id}/results`, w.alliance.h);
+    for (let i = 0; i < 100 && results.status !== 200; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      w.t.jobs.kick();
+      results = await w.api.get(`/v1/rounds/${r.id}/results`, w.alliance.h);
+    }
+    expect(results.status, JSON.stringify(results.body)).toBe(200);
+    expect(results.body.items[0].bids[0]).toMatchObject({ manufacturerId: m.id, packagePrice: '5.0000' });
     expect((await w.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'open-round' AND payload->>'roundId' = $1`, [r.id]))[0].n).toBe(1);
     expectProblem(await viaApi.post(`/v1/rounds/${r.id}/open`, w.alliance.h), 409, 'invalid-state');
   });
