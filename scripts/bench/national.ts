@@ -46,7 +46,7 @@ export async function national(): Promise<National> {
   const opening = newOpeningKeyPair();
   const env = {
     DATABASE_URL: dbUrl, REDIS_URL, JICAI_MASTER_KEY: master, JICAI_OPENING_PUBLIC_KEY: opening.publicBase64,
-    PORT: '3901', LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
+    PORT: '3901', LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR, JICAI_OPENING_WAIT_MS: '600000',
   };
   const api = await startServer('src/server.ts', env);
   const worker = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], {
