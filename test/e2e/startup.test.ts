@@ -11,7 +11,7 @@ function run(entry: string, env: Record<string, string>, until?: RegExp): Promis
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', entry], { env: { PATH: process.env.PATH ?? '', ...env } });
     let out = '';
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 45_000);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 80_000);
     const seen = (d: Buffer) => { out += String(d); if (until && until.test(out)) proc.kill('SIGTERM'); };
     proc.stdout.on('data', seen);
     proc.stderr.on('data', seen);
@@ -31,7 +31,7 @@ describe('start-up key checks', () => {
     const r = await run('src/server.ts', prod);
     expect(r.code).toBe(1);
     expect(r.out.trim()).toBe('jicai: JICAI_OPENING_PUBLIC_KEY is required when DATABASE_URL is set (create a pair with `npx tsx scripts/opening-key.ts`)');
-  }, 60_000);
+  }, 90_000);
 
   it('an API process with REDIS_URL refuses the opening private key; the worker refuses to run without it', async () => {
     const pair = newOpeningKeyPair();
@@ -41,7 +41,7 @@ describe('start-up key checks', () => {
     const worker = await run('jobs/main.ts', { ...prod, JICAI_OPENING_PUBLIC_KEY: pair.publicBase64 });
     expect(worker.code).toBe(1);
     expect(worker.out.trim()).toMatch(/^jicai worker: JICAI_OPENING_PRIVATE_KEY .* is required: the worker opens the bids$/);
-  }, 60_000);
+  }, 90_000);
 
   it('embedded mode warns at start that the opening key sits beside the database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jicai-start-'));
@@ -49,5 +49,5 @@ describe('start-up key checks', () => {
       const r = await run('src/server.ts', { JICAI_DATA_DIR: dir, PORT: String(await freePort()), LOG_LEVEL: 'silent' }, /SECURITY\.md/);
       expect(r.out).toContain(`WARNING: embedded mode keeps the opening private key in ${join(dir, 'opening-key.pem')}`);
     } finally { rmSync(dir, { recursive: true, force: true }); }
-  }, 60_000);
+  }, 90_000);
 });
