@@ -18,6 +18,14 @@ if (config.redisUrl && config.openingPrivateKey) {
   console.error('jicai: JICAI_OPENING_PRIVATE_KEY is for the worker only (`npm run worker`); an API process with REDIS_URL runs with JICAI_OPENING_PUBLIC_KEY alone');
   process.exit(1);
 }
+// Said first, before the database opens: who holds the opening key is the first thing an operator must know.
+if (config.openingKeyInDataDir) {
+  console.warn(`\n  WARNING: embedded mode keeps the opening private key in ${join(config.dataDir, 'opening-key.pem')}, beside the database:\n`
+    + '  a copy of the data directory reads every sealed bid. For trials only; see SECURITY.md for production.\n');
+} else if (config.openingPrivateKey) {
+  console.warn('\n  WARNING: this process holds the opening private key and accepts bids (no REDIS_URL: jobs run here). See SECURITY.md.\n');
+}
+
 const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : join(config.dataDir, 'pglite') }).catch(fail);
 await runMigrations(db).catch(fail);
 // Embedded: the processors run here. With Redis: this process only relays its jobs; `npm run worker` runs them.
@@ -29,13 +37,6 @@ await jobs.start(ctx);
 if (config.generatedMasterKey) {
   // Printed once, on the first start of an embedded installation; it is also in data/master-key.
   console.log(`\n  jicai operator key (JICAI_MASTER_KEY): ${config.masterKey}\n  saved in ${join(config.dataDir, 'master-key')}\n`);
-}
-
-if (config.openingKeyInDataDir) {
-  console.warn(`\n  WARNING: embedded mode keeps the opening private key in ${join(config.dataDir, 'opening-key.pem')}, beside the database:\n`
-    + '  a copy of the data directory reads every sealed bid. For trials only; see SECURITY.md for production.\n');
-} else if (config.openingPrivateKey) {
-  console.warn('\n  WARNING: this process holds the opening private key and accepts bids (no REDIS_URL: jobs run here). See SECURITY.md.\n');
 }
 
 // Bid events are queued off the hot path; link them into their chains twice a second.

@@ -48,7 +48,7 @@ export async function national(): Promise<National> {
   const opening = newOpeningKeyPair();
   const env = {
     DATABASE_URL: dbUrl, REDIS_URL, JICAI_MASTER_KEY: master, JICAI_OPENING_PUBLIC_KEY: opening.publicBase64,
-    PORT: benchPort(1), LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
+    PORT: benchPort(1), LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR, JICAI_OPENING_WAIT_MS: '600000',
     // BullMQ keys of this run only: a fresh database restarts outbox ids, and a finished job of an earlier run with the same id would be taken for it.
     JICAI_QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
   };

@@ -87,6 +87,7 @@ describe('the audit chain of a sealed round', () => {
     await timeReads(one.id); // warm up
     const t1 = await timeReads(one.id), t3000 = await timeReads(many.id);
     console.log(`alliance GET /audit + /audit/verify, median of 15: ${t1.toFixed(1)} ms with 1 hidden bid event, ${t3000.toFixed(1)} ms with 3,000`);
-    expect(t3000).toBeLessThan(t1 * 3 + 5);
+    // Generous for a loaded machine; before the index the ratio was 12× (6.9 ms against 81.7 ms).
+    expect(t3000).toBeLessThan(t1 * 4 + 10);
   });
 });

@@ -7,6 +7,8 @@ import { rotateOpeningKey } from '../../src/bids/rotation.js';
 import type { AppContext } from '../../src/context.js';
 import { noJobs } from '../../src/http/health.js';
 import { openRound } from '../../src/results/opening.js';
+import { OPEN_ROUND } from '../../src/results/open-request.js';
+import { openRoundProcessor } from '../../jobs/processors/open-round.js';
 import { api, expectProblem, testOpeningKeys } from '../helpers.js';
 import { bid, item, maker, open, round, world, type World } from './round-fixture.js';
 
@@ -19,7 +21,7 @@ describe('key custody', () => {
   beforeAll(async () => {
     w = await world();
     // An API process: the same database, the opening public key alone, and no job side of its own (the worker is elsewhere).
-    apiCtx = { db: w.t.db, clock: w.t.clock, jobs: noJobs(), config: { ...w.t.ctx.config, openingPrivateKey: null, openingWaitMs: 300 } };
+    apiCtx = { db: w.t.db, clock: w.t.clock, jobs: noJobs(), config: { ...w.t.ctx.config, openingPrivateKey: null, openingWaitMs: 1 } };
     apiApp = await buildApp(apiCtx, { logger: false });
     await apiApp.ready();
   });
@@ -41,10 +43,16 @@ describe('key custody', () => {
     expectProblem(pending, 503, 'opening-pending');
     expect(pending.headers['retry-after']).toBeDefined();
     expect((await viaApi.get(`/v1/rounds/${r.id}`, w.alliance.h)).body.state).toBe('bidding');
-    // The worker (the test app's job side, which holds the private key) completes the same opening; a repeated POST /open waits for it.
-    const res = await w.api.post(`/v1/rounds/${r.id}/open`, w.alliance.h);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.items[0].bids[0]).toMatchObject({ manufacturerId: m.id, packagePrice: '5.0000' });
+    // The worker (the test app's job side, which holds the private key) completes the same opening: GET /results answers once it has.
+    w.t.jobs.kick();
+    let results = await w.api.get(`/v1/rounds/${r.id}/results`, w.alliance.h);
+    for (let i = 0; i < 100 && results.status !== 200; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      w.t.jobs.kick();
+      results = await w.api.get(`/v1/rounds/${r.id}/results`, w.alliance.h);
+    }
+    expect(results.status, JSON.stringify(results.body)).toBe(200);
+    expect(results.body.items[0].bids[0]).toMatchObject({ manufacturerId: m.id, packagePrice: '5.0000' });
     expect((await w.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'open-round' AND payload->>'roundId' = $1`, [r.id]))[0].n).toBe(1);
     expectProblem(await viaApi.post(`/v1/rounds/${r.id}/open`, w.alliance.h), 409, 'invalid-state');
   });
@@ -85,5 +93,35 @@ describe('key custody', () => {
     expect(b.package_price).toBe('3.5');
     // A second run finds nothing left under the old key.
     expect(await rotateOpeningKey(w.t.db, { openingPrivateKey: old.openingPrivateKey!, id: old.openingKey.id }, { publicKey: next.publicKey, id: openingKeyId(next.publicKey) })).toEqual([]);
+  });
+});
+
+describe('POST /v1/rounds/{id}/open while the worker is still opening', () => {
+  let w: World;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => { release = r; });
+  // The worker's opening, held until the test lets it go (a slow opening).
+  beforeAll(async () => {
+    w = await world({ processors: { [OPEN_ROUND]: { run: async (ctx, payload, run) => { await gate; return openRoundProcessor.run(ctx, payload, run); } } } });
+  });
+  afterAll(async () => { release(); await w?.t.close(); });
+
+  it('answers 503 opening-pending when the wait runs out, and a repeated POST waits for the same opening and answers its results', async () => {
+    const r = await round(w, { demand: [['gz1', 'ATV20', 10]] });
+    const m = await maker(w);
+    await bid(w, m, r, 'ATV20', '5');
+    w.t.clock.set(r.closesAt);
+    w.t.ctx.config.openingWaitMs = 200;
+    const first = await w.api.post(`/v1/rounds/${r.id}/open`, w.alliance.h);
+    expectProblem(first, 503, 'opening-pending');
+    expect(first.headers['retry-after']).toBeDefined();
+    w.t.ctx.config.openingWaitMs = 20_000;
+    const again = w.api.post(`/v1/rounds/${r.id}/open`, w.alliance.h);
+    setTimeout(release, 300);
+    const res = await again;
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.items[0].bids[0]).toMatchObject({ manufacturerId: m.id, packagePrice: '5.0000', winner: true });
+    expect((await w.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE kind = 'open-round' AND payload->>'roundId' = $1`, [r.id]))[0].n).toBe(1);
+    expect((await w.api.get(`/v1/rounds/${r.id}/results`, w.alliance.h)).body).toEqual(res.body);
   });
 });
