@@ -124,7 +124,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API token
-         * @description The operator, or the organization the token belongs to. Takes effect at once.
+         * @description The operator, or the organization the token belongs to. Takes effect at once; revoking twice is a no-op.
          */
         delete: operations["revokeToken"];
         options?: never;
@@ -143,7 +143,7 @@ export interface paths {
         put?: never;
         /**
          * Suspend an organization for a period
-         * @description The operator. A suspended manufacturer's bids are ineligible in rounds opened during the suspension (until null: open-ended).
+         * @description The operator. A manufacturer suspended at a round's bidClosesAt (from ≤ t < until; until null: open-ended) has its bids there ineligible (`manufacturer_suspended`).
          */
         post: operations["suspendOrganization"];
         delete?: never;
@@ -1631,16 +1631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `forbidden`: another organization's token */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `not-found`: the resource does not exist, or the caller may not see it */
+            /** @description `not-found`: no such token, or another organization's */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3940,7 +3931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `forbidden`: only a manufacturer; a suspended manufacturer */
+            /** @description `forbidden`: only a manufacturer */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4564,15 +4555,6 @@ export interface operations {
             };
             /** @description `unsupported-media-type`: a content type the route does not take */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `validation`: an unknown region */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -72,10 +72,10 @@ export const OPERATIONS: Record<string, Operation> = {
     'The operator. The token is shown once in the answer and stored hashed; it acts with the organization\'s role.',
     { 403: '`forbidden`: only the operator' }),
   'DELETE /v1/tokens/:id': op('revokeToken', 'organizations', 'Revoke an API token',
-    'The operator, or the organization the token belongs to. Takes effect at once.',
-    { 403: '`forbidden`: another organization\'s token' }),
+    'The operator, or the organization the token belongs to. Takes effect at once; revoking twice is a no-op.',
+    { 404: '`not-found`: no such token, or another organization\'s' }),
   'POST /v1/organizations/:id/suspensions': op('suspendOrganization', 'organizations', 'Suspend an organization for a period',
-    'The operator. A suspended manufacturer\'s bids are ineligible in rounds opened during the suspension (until null: open-ended).',
+    'The operator. A manufacturer suspended at a round\'s bidClosesAt (from ≤ t < until; until null: open-ended) has its bids there ineligible (`manufacturer_suspended`).',
     { 403: '`forbidden`: only the operator', 422: '`validation`: until before from' }),
 
   // Catalogue
@@ -129,7 +129,7 @@ export const OPERATIONS: Record<string, Operation> = {
   // Bids
   'PUT /v1/rounds/:id/bids/:itemCode': op('submitBid', 'bids', 'Submit or replace a sealed bid',
     'A manufacturer, for its own verified product; bidding state, while bidOpensAt ≤ now < bidClosesAt. The answer echoes the price and a receipt (digest, salt) committing to it.',
-    { 403: '`forbidden`: only a manufacturer; a suspended manufacturer', 404: ITEM_404, 409: '`bidding-not-open`, `bidding-closed` outside the window; `invalid-state` for a cancelled round; `bid-conflict` for a concurrent write', 422: '`product-mismatch`: another generic name, dosage form or an unconvertible strength; `price-above-ceiling`: the comparable unit price is above maxUnitPrice (also `product-mismatch` for an unknown product or another manufacturer\'s)' }),
+    { 403: '`forbidden`: only a manufacturer', 404: ITEM_404, 409: '`bidding-not-open`, `bidding-closed` outside the window; `invalid-state` for a cancelled round; `bid-conflict` for a concurrent write', 422: '`product-mismatch`: another generic name, dosage form or an unconvertible strength; `price-above-ceiling`: the comparable unit price is above maxUnitPrice (also `product-mismatch` for an unknown product or another manufacturer\'s)' }),
   'DELETE /v1/rounds/:id/bids/:itemCode': op('withdrawBid', 'bids', 'Withdraw a bid',
     'A manufacturer, its own bid; bidding state, inside the bid window.',
     { 403: '`forbidden`: only a manufacturer', 404: '`not-found`: no such round, item or bid', 409: '`bidding-not-open`, `bidding-closed` outside the window' }),
@@ -146,7 +146,7 @@ export const OPERATIONS: Record<string, Operation> = {
     { 404: ROUND_404, 409: '`invalid-state`: the round is not opened yet' }),
   'PUT /v1/rounds/:id/region-preferences/:itemCode': only(op('setRegionPreferences', 'results', 'State the regions a winner prefers to supply',
     'A winning manufacturer of the item; opened state only (before award).',
-    { 403: '`forbidden`: not a winner of this item', 404: ITEM_404, 409: '`invalid-state`: the round is not opened', 422: '`validation`: an unknown region' })),
+    { 403: '`forbidden`: not a winner of this item', 404: ITEM_404, 409: '`invalid-state`: the round is not opened' })),
   'POST /v1/rounds/:id/award': only(op('awardRound', 'results', 'Award the round (opened → awarded)',
     "The round's alliance (or the operator); opened state, after the notice period with every objection decided. Fixes supply regions and per-hospital agreements; answers the round.",
     { 403: ALLIANCE_403, 404: ROUND_404, 409: '`notice-period`: the notice period runs or an objection is undecided; `invalid-state`: the round is not opened' })),

@@ -138,6 +138,8 @@ const DETAILS_ZH: [RegExp, (...m: string[]) => string][] = [
   [/^The product is another manufacturer's$/, () => '该产品属于其他生产企业'],
   [/^The product is not (.+) \((.+)\)$/, (n, f) => `该产品不是 ${n}（${f}）`],
   [/^The product's strength cannot be converted to the item's reference strength$/, () => '该产品的规格无法换算为品种的参比规格'],
+  [/^The sealed bid of (\S+) for (\S+) does not decrypt$/, (m, i) => `${m} 对品种 ${i} 的密封报价无法解密`],
+  [/^The bid of (\S+) for (\S+) does not match its receipt digest$/, (m, i) => `${m} 对品种 ${i} 的报价与其回执摘要不符`],
   [/^Another write of this bid won the race/, () => '同一报价的另一次写入已先完成；请重新提交'],
   [/^This Idempotency-Key was used with another request body$/, () => '此 Idempotency-Key 已用于另一个请求体'],
   [/^A request with this Idempotency-Key is still being handled/, () => '使用此 Idempotency-Key 的请求仍在处理中；请稍后重试'],

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import operations from '../../src/http/plugins/operations.js';
 import { NOT_YET_SERVED, OPERATIONS, TAGS, shapeOf } from '../../src/http/operations.js';
 import { clientTypes } from '../../scripts/client.js';
 import { testApp, type TestApp } from '../helpers.js';
@@ -77,6 +79,24 @@ describe('the OpenAPI document (src/http/operations.ts)', () => {
     expect(doc.servers.length).toBeGreaterThan(0);
     expect(doc.info.license.name.length).toBeGreaterThan(0);
     expect(doc.info.contact.name.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the operations plugin', () => {
+  it('documents a table route and notes a 4xx it answers outside the document', async () => {
+    const app = Fastify({ logger: false });
+    await app.register(operations);
+    let status = 403;
+    app.get('/v1/products', async (_req, reply) => reply.code(status).send({ type: '/problems/x', title: 'x', status, detail: 'x' }));
+    app.get('/unlisted', async () => ({}));
+    await app.ready();
+    await app.inject({ url: '/v1/products' });
+    status = 401;
+    await app.inject({ url: '/v1/products' });
+    await app.inject({ url: '/v1/products', method: 'HEAD' });
+    await app.inject({ url: '/unlisted' });
+    expect([...app.undocumentedAnswers]).toEqual(['GET /v1/products 403']);
+    await app.close();
   });
 });
 

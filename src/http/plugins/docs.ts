@@ -24,7 +24,7 @@ function withDocumentedHeaders(schema: RouteSchema | undefined, methods: string[
 
 /** The OpenAPI 3.1 document (served at /openapi.json, committed as openapi/openapi.json) and its browser at /docs. */
 export default fp(async function docs(app) {
-  app.addSchema(ProblemSchema);
+  if (!app.getSchema('Problem')) app.addSchema(ProblemSchema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

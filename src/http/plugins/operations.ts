@@ -61,6 +61,8 @@ function sharedCodes(route: RouteOptions, method: string, schema: Schema): Probl
 export default fp(async function operations(app) {
   const documented = new Map<string, Set<number>>();
   app.decorate('undocumentedAnswers', new Set<string>());
+  // The problem answers refer to it (the docs plugin names it a component).
+  if (!app.getSchema('Problem')) app.addSchema(ProblemSchema);
 
   app.addHook('onRoute', (route) => {
     const method = ([] as string[]).concat(route.method).find((m) => m !== 'HEAD');
