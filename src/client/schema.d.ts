@@ -1048,6 +1048,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description `unauthorized`: a token was sent and it is unknown or revoked (none is needed; a token that is sent is checked) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Check the service and its dependencies */
             503: {
                 headers: {

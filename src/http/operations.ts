@@ -55,7 +55,8 @@ const only = (o: Operation): Operation => ({ ...o, replacesRouteText: true });
 export const OPERATIONS: Record<string, Operation> = {
   // Platform
   'GET /health': op('getHealth', 'platform', 'Check the service and its dependencies',
-    'Anyone, no token. 200 when the database and the queue answer, 503 (same body) when one is down.'),
+    'Anyone, no token. 200 when the database and the queue answer, 503 (same body) when one is down.',
+    { 401: '`unauthorized`: a token was sent and it is unknown or revoked (none is needed; a token that is sent is checked)' }),
 
   // Organizations
   'POST /v1/organizations': op('createOrganization', 'organizations', 'Register an organization',

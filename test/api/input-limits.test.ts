@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES } from '../../src/http/bulk.js';
 import { count, expectProblem, op } from '../helpers.js';
-import { maker, round, world, type World } from './round-fixture.js';
+import { award, bid, maker, open, round, world, type World } from './round-fixture.js';
 
 /** Issue #16 items 7 and 8 (kept from main): bulk line limits and the JSON depth limit, on every route. */
 describe('input limits', () => {
@@ -33,8 +33,13 @@ describe('input limits', () => {
   }, 60_000);
 
   it('answers a 20,000-deep JSON body with 400 on every route that reads a body, an Idempotency-Key too', async () => {
-    const r = await round(w);
     const m = await maker(w);
+    // Usage and deliveries are written while a round is awarded (state is checked before a streamed body is read).
+    const awarded = await round(w);
+    await bid(w, m, awarded, 'ATV20', '20');
+    await open(w, awarded);
+    await award(w, awarded);
+    const r = await round(w);
     const doc = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     const ids: Record<string, string> = { id: r.id, itemCode: 'ATV20' };
@@ -42,9 +47,10 @@ describe('input limits', () => {
     const wrong: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const method of Object.keys(ops).filter((x) => ['post', 'put', 'patch'].includes(x))) {
-        const url = path.replace(/\{(\w+)\}/g, (_, k: string) => (path.startsWith('/v1/organizations/') && k === 'id' ? m.id : path.startsWith('/v1/products/') ? m.products[0] : ids[k] ?? 'x'));
+        const url = path.replace(/\{(\w+)\}/g, (_, k: string) => (path.startsWith('/v1/organizations/') && k === 'id' ? m.id : path.startsWith('/v1/products/') ? m.products[0]
+          : /usage|deliveries/.test(path) && k === 'id' ? awarded.id : ids[k] ?? 'x'));
         // The caller who may use the route, so the answer is about the body (404 and 403 come first: API.md order).
-        const who = /bids|region-preferences|\/v1\/products$/.test(path) ? m.h : /demand\/\{itemCode\}|usage|deliveries/.test(path) ? w.hospitals.gz1.h
+        const who = /bids|region-preferences|objections$|enquiries$|deliveries|\/v1\/products$/.test(path) ? m.h : /demand\/\{itemCode\}|usage/.test(path) ? w.hospitals.gz1.h
           : /\/v1\/rounds(\/|$)/.test(path) ? w.alliance.h : op;
         const res = await w.t.app.inject({ method: method.toUpperCase() as 'POST', url, headers: { ...who, 'content-type': 'application/json', 'idempotency-key': `deep-${method}-${path}` }, payload: deep });
         statuses[`${method.toUpperCase()} ${path}`] = res.statusCode;

@@ -94,8 +94,9 @@ describe.skipIf(!production)(production ? 'reports with the worker process (Post
     await redis.start();
     // The API side relays only (work: false): every job here runs in the worker process.
     w = await world({ config: { redisUrl: redis.url }, work: false });
-    ({ r } = await awardedRound(w));
+    // The worker first: it also opens the round's bids (the only process with the opening private key).
     worker = startWorker(w, redis.url);
+    ({ r } = await awardedRound(w));
   }, 120_000);
   afterAll(async () => {
     if (worker?.proc.exitCode === null) { worker.proc.kill('SIGTERM'); await worker.exited; }

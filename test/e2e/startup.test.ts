@@ -30,7 +30,7 @@ describe('start-up key checks', () => {
   it('an API process with DATABASE_URL and no opening public key: one clear line, exit 1', async () => {
     const r = await run('src/server.ts', prod);
     expect(r.code).toBe(1);
-    expect(r.out.trim()).toBe('jicai: JICAI_OPENING_PUBLIC_KEY is required when DATABASE_URL is set (create a pair with `npx tsx scripts/opening-key.ts`)');
+    expect(r.out.trim()).toBe('jicai: configuration error: JICAI_OPENING_PUBLIC_KEY is required when DATABASE_URL is set (create a pair with `npx tsx scripts/opening-key.ts`)');
   }, 90_000);
 
   it('an API process with REDIS_URL refuses the opening private key; the worker refuses to run without it', async () => {
