@@ -100,6 +100,14 @@ function keyText(groupBy: GroupBy, k: string): string {
 const SUM_COLUMNS = `coalesce(us.used, 0)::text AS used, coalesce(us.nw, 0)::text AS nw, coalesce(us.ordered, 0)::text AS ordered,
   coalesce(us.amount, 0)::text AS amount, coalesce(us.base, 0)::text AS base`;
 
+/** SQL: the usage sums of agreement `a` over months ≤ $3 (its own product, other or no product). */
+const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
+    SELECT sum(u.received) FILTER (WHERE u.product_no = ${a}.product_no) AS used,
+           sum(u.received) FILTER (WHERE u.product_no <> ${a}.product_no) AS nw,
+           sum(u.ordered) FILTER (WHERE u.product_no = ${a}.product_no) AS ordered,
+           sum(u.amount) FILTER (WHERE u.product_no = ${a}.product_no) AS amount
+      FROM usage u WHERE u.round_no = ${a}.round_no AND u.hospital_no = ${a}.hospital_no AND u.item_no = ${a}.item_no AND u.period <= $3) s ON true`;
+
 /** Grouped sums of the whole round (or one manufacturer's agreements) from the rollups. */
 function rollupSql(groupBy: GroupBy, manufacturer: boolean): string {
   const mf = manufacturer ? 'AND manufacturer_no = $4' : '';
@@ -129,15 +137,9 @@ function scopedSql(groupBy: GroupBy, scope: 'hospital' | 'manufacturer'): string
   const k = groupBy === 'hospital' ? 'hospital_no' : KEY_COLUMN[groupBy];
   const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = us.k)' : 'NULL';
   return `WITH a AS MATERIALIZED (SELECT * FROM monitoring_agreements WHERE round_no = $1 AND ${scope === 'hospital' ? 'hospital_no' : 'manufacturer_no'} = $4),
-    s AS (SELECT a.hospital_no, a.item_no,
-                 sum(u.received) FILTER (WHERE u.product_no = a.product_no) AS used,
-                 sum(u.received) FILTER (WHERE u.product_no <> a.product_no) AS nw,
-                 sum(u.ordered) FILTER (WHERE u.product_no = a.product_no) AS ordered,
-                 sum(u.amount) FILTER (WHERE u.product_no = a.product_no) AS amount
-            FROM a JOIN usage u ON u.round_no = $1 AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.period <= $3
-           GROUP BY a.hospital_no, a.item_no),
+    -- Each agreement sums its own usage rows by primary key (a hash join would read the round's usage whole).
     per AS (SELECT a.${k} AS k, a.agreed, s.used, s.nw, s.ordered, s.amount, coalesce(s.used, 0) * i.baseline_unit_price AS base
-              FROM a LEFT JOIN s ON s.hospital_no = a.hospital_no AND s.item_no = a.item_no
+              FROM a ${AGREEMENT_SUMS('a')}
               JOIN items i ON i.round_id = $2 AND i.no = a.item_no),
     us AS MATERIALIZED (SELECT k, sum(agreed) AS agreed, sum(used) AS used, sum(nw) AS nw, sum(ordered) AS ordered, sum(amount) AS amount, sum(base) AS base
              FROM per GROUP BY k)
@@ -174,14 +176,6 @@ export async function getMonitoring(db: Queryable, p: Principal | null, r: Round
   rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { asOf: periodText(asOf), monthsElapsed: elapsed, rows };
 }
-
-/** SQL: the usage sums of agreement `a` over months ≤ $3 (its own product, other or no product). */
-const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
-    SELECT sum(u.received) FILTER (WHERE u.product_no = ${a}.product_no) AS used,
-           sum(u.received) FILTER (WHERE u.product_no <> ${a}.product_no) AS nw,
-           sum(u.ordered) FILTER (WHERE u.product_no = ${a}.product_no) AS ordered,
-           sum(u.amount) FILTER (WHERE u.product_no = ${a}.product_no) AS amount
-      FROM usage u WHERE u.round_no = ${a}.round_no AND u.hospital_no = ${a}.hospital_no AND u.item_no = ${a}.item_no AND u.period <= $3) s ON true`;
 
 /** Numbered parameters for SQL built from parts. */
 class Params {
