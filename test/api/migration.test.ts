@@ -93,7 +93,14 @@ describe('migrations from the schema before compact keys', () => {
     const id = fixture.rounds[state];
     for (const [name, path, who] of reads) {
       const res = await app.inject({ method: 'GET', url: path(id), headers: reader(who) });
-      expect({ read: name, status: res.statusCode, body: JSON.parse(res.body) }).toEqual({ read: name, ...fixture.expected[state][name] });
+      const body = JSON.parse(res.body);
+      // OCDS contracts (one per award) came after the recorded answers: checked here, then compared without them.
+      if (name === 'ocds' && body.releases?.[0]?.contracts) {
+        const release = body.releases[0];
+        expect(release.contracts.map((k: { awardID: string }) => k.awardID)).toEqual(release.awards.map((a: { id: string }) => a.id));
+        delete release.contracts;
+      }
+      expect({ read: name, status: res.statusCode, body }).toEqual({ read: name, ...fixture.expected[state][name] });
     }
   });
 
