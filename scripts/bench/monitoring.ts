@@ -162,8 +162,9 @@ staging table and one statement merges it: the upsert of the given keys, and the
 round row is locked so a round's uploads run one at a time) of the keys that belong to agreements, classified by the agreement's product and added
 to two rollups: per month × (item, province, manufacturer) and per month × hospital. The grouped reads of the alliance, the operator and (except by
 hospital) the manufacturers sum these rollups beside the agreed totals fixed at award (monitoring_agreed*), never the usage rows. A hospital's
-reads, and a manufacturer's by hospital, sum the usage of their own agreements. Alerts walk the agreements in key order, each summing its own
-usage rows by primary key in a correlated aggregate (no hash built per row), the five types' SELECTs under one LIMIT, so a page costs its rows.
+reads, and a manufacturer's by hospital, sum the usage of their own agreements. Alerts walk the caller's agreements in key order, each summing its
+own usage rows by primary key in a correlated aggregate (no hash built per row) and listing its alerts in a per-agreement subquery, under one
+LIMIT, so a page costs its rows (a \`?type=\` whose alerts are rare walks further).
 Usage is not partitioned: every read is either a rollup or a primary-key range of one agreement, so partitions by month would add planning and
 per-partition indexes without saving a page read.
 

@@ -100,22 +100,31 @@ function keyText(groupBy: GroupBy, k: string): string {
 const SUM_COLUMNS = `coalesce(us.used, 0)::text AS used, coalesce(us.nw, 0)::text AS nw, coalesce(us.ordered, 0)::text AS ordered,
   coalesce(us.amount, 0)::text AS amount, coalesce(us.base, 0)::text AS base`;
 
+/** SQL: the usage sums of agreement `a` over months ≤ $3 (its own product, other or no product). */
+const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
+    SELECT sum(u.received) FILTER (WHERE u.product_no = ${a}.product_no) AS used,
+           sum(u.received) FILTER (WHERE u.product_no <> ${a}.product_no) AS nw,
+           sum(u.ordered) FILTER (WHERE u.product_no = ${a}.product_no) AS ordered,
+           sum(u.amount) FILTER (WHERE u.product_no = ${a}.product_no) AS amount
+      FROM usage u WHERE u.round_no = ${a}.round_no AND u.hospital_no = ${a}.hospital_no AND u.item_no = ${a}.item_no AND u.period <= $3) s ON true`;
+
 /** Grouped sums of the whole round (or one manufacturer's agreements) from the rollups. */
 function rollupSql(groupBy: GroupBy, manufacturer: boolean): string {
   const mf = manufacturer ? 'AND manufacturer_no = $4' : '';
   const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = ag.k)' : 'NULL';
   if (groupBy === 'hospital') {
     // $2 (the round id) is not needed here, but every parameter must have a type.
-    return `WITH ag AS (SELECT hospital_no AS k, agreed FROM monitoring_agreed_hospitals WHERE round_no = $1 AND $2::text IS NOT NULL),
-      us AS (SELECT hospital_no AS k, sum(used) AS used, sum(non_winning) AS nw, sum(ordered) AS ordered, sum(amount) AS amount,
+    return `WITH ag AS MATERIALIZED (SELECT hospital_no AS k, agreed FROM monitoring_agreed_hospitals WHERE round_no = $1 AND $2::text IS NOT NULL),
+      us AS MATERIALIZED (SELECT hospital_no AS k, sum(used) AS used, sum(non_winning) AS nw, sum(ordered) AS ordered, sum(amount) AS amount,
                     sum(baseline_amount) AS base
                FROM monitoring_hospitals WHERE round_no = $1 AND period <= $3 GROUP BY hospital_no)
       SELECT ${keyText(groupBy, 'ag.k')} AS key, ag.agreed::text AS agreed, ${SUM_COLUMNS}, NULL AS baseline
         FROM ag LEFT JOIN us ON us.k = ag.k`;
   }
   const k = KEY_COLUMN[groupBy];
-  return `WITH ag AS (SELECT ${k} AS k, sum(agreed) AS agreed FROM monitoring_agreed WHERE round_no = $1 ${mf} GROUP BY ${k}),
-    us AS (SELECT g.${k} AS k, sum(g.used) AS used, sum(g.non_winning) AS nw, sum(g.ordered) AS ordered, sum(g.amount) AS amount,
+  // Materialized: each side is summed once (inlined, a nested loop summed the usage once per group).
+  return `WITH ag AS MATERIALIZED (SELECT ${k} AS k, sum(agreed) AS agreed FROM monitoring_agreed WHERE round_no = $1 ${mf} GROUP BY ${k}),
+    us AS MATERIALIZED (SELECT g.${k} AS k, sum(g.used) AS used, sum(g.non_winning) AS nw, sum(g.ordered) AS ordered, sum(g.amount) AS amount,
                   sum(g.used * i.baseline_unit_price) AS base
              FROM monitoring_groups g JOIN items i ON i.round_id = $2 AND i.no = g.item_no
             WHERE g.round_no = $1 AND g.period <= $3 ${mf} GROUP BY g.${k})
@@ -128,17 +137,11 @@ function scopedSql(groupBy: GroupBy, scope: 'hospital' | 'manufacturer'): string
   const k = groupBy === 'hospital' ? 'hospital_no' : KEY_COLUMN[groupBy];
   const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = us.k)' : 'NULL';
   return `WITH a AS MATERIALIZED (SELECT * FROM monitoring_agreements WHERE round_no = $1 AND ${scope === 'hospital' ? 'hospital_no' : 'manufacturer_no'} = $4),
-    s AS (SELECT a.hospital_no, a.item_no,
-                 sum(u.received) FILTER (WHERE u.product_no = a.product_no) AS used,
-                 sum(u.received) FILTER (WHERE u.product_no <> a.product_no) AS nw,
-                 sum(u.ordered) FILTER (WHERE u.product_no = a.product_no) AS ordered,
-                 sum(u.amount) FILTER (WHERE u.product_no = a.product_no) AS amount
-            FROM a JOIN usage u ON u.round_no = $1 AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.period <= $3
-           GROUP BY a.hospital_no, a.item_no),
+    -- Each agreement sums its own usage rows by primary key (a hash join would read the round's usage whole).
     per AS (SELECT a.${k} AS k, a.agreed, s.used, s.nw, s.ordered, s.amount, coalesce(s.used, 0) * i.baseline_unit_price AS base
-              FROM a LEFT JOIN s ON s.hospital_no = a.hospital_no AND s.item_no = a.item_no
+              FROM a ${AGREEMENT_SUMS('a')}
               JOIN items i ON i.round_id = $2 AND i.no = a.item_no),
-    us AS (SELECT k, sum(agreed) AS agreed, sum(used) AS used, sum(nw) AS nw, sum(ordered) AS ordered, sum(amount) AS amount, sum(base) AS base
+    us AS MATERIALIZED (SELECT k, sum(agreed) AS agreed, sum(used) AS used, sum(nw) AS nw, sum(ordered) AS ordered, sum(amount) AS amount, sum(base) AS base
              FROM per GROUP BY k)
     SELECT ${keyText(groupBy, 'us.k')} AS key, us.agreed::text AS agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
       FROM us`;
@@ -174,14 +177,6 @@ export async function getMonitoring(db: Queryable, p: Principal | null, r: Round
   return { asOf: periodText(asOf), monthsElapsed: elapsed, rows };
 }
 
-/** SQL: the usage sums of agreement `a` over months ≤ $3 (its own product, other or no product). */
-const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
-    SELECT sum(u.received) FILTER (WHERE u.product_no = ${a}.product_no) AS used,
-           sum(u.received) FILTER (WHERE u.product_no <> ${a}.product_no) AS nw,
-           sum(u.ordered) FILTER (WHERE u.product_no = ${a}.product_no) AS ordered,
-           sum(u.amount) FILTER (WHERE u.product_no = ${a}.product_no) AS amount
-      FROM usage u WHERE u.round_no = ${a}.round_no AND u.hospital_no = ${a}.hospital_no AND u.item_no = ${a}.item_no AND u.period <= $3) s ON true`;
-
 /** Numbered parameters for SQL built from parts. */
 class Params {
   readonly values: unknown[];
@@ -189,61 +184,39 @@ class Params {
   add(v: unknown, type: string): string { this.values.push(v); return `$${this.values.length}::${type}`; }
 }
 
-interface AlertParts { x: Params; scope: string; limit: string | null }
-
 const used = 'coalesce(s.used, 0)', nw = 'coalesce(s.nw, 0)';
 
 /**
- * One SELECT per alert type, each in key order (hospital, item, month) over the caller's
- * agreements; $1 round no, $2 round id, $3 asOf, $4 monthsElapsed, $5 contractMonths, $6–$10 the
- * rules. `after` is the keyset condition of the page (or nothing).
+ * The alerts of one agreement `a` (with its usage sums `s` at asOf), one SELECT per type; $1 round
+ * no, $2 round id, $3 asOf, $4 monthsElapsed, $5 contractMonths, $6–$10 the rules. The SQL twins
+ * of the predicates in src/rules/monitoring.ts.
  */
-const ALERT_SQL: Record<AlertType, (o: AlertParts, after: string) => string> = {
-  behind_schedule: (o, after) => `SELECT 0 AS t, a.hospital_no, a.item_no, a.manufacturer_no, -1 AS period,
-      ratio4(${used} * $5, a.agreed * $4) AS value, round($7::numeric, 4) AS threshold
-    FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
-   WHERE a.round_no = $1 ${o.scope} AND $4::int >= $6::int AND a.agreed > 0 AND $4::int > 0
-     AND ${used} * $5 < $7::numeric * a.agreed * $4 ${after ? `AND (a.hospital_no, a.item_no) > ${after}` : ''}
-   ORDER BY a.hospital_no, a.item_no ${o.limit ? `LIMIT ${o.limit}` : ''}`,
-  delivery_mismatch: (o, after) => `SELECT 1 AS t, a.hospital_no, a.item_no, a.manufacturer_no, x.period,
-      ratio4(abs(x.s - x.u), greatest(x.s, x.u)) AS value, round($10::numeric, 4) AS threshold
-    FROM monitoring_agreements a
-    CROSS JOIN LATERAL (
-      SELECT d.period, d.shipped AS s, coalesce(u.received, 0) AS u
-        FROM deliveries d
-        LEFT JOIN usage u ON u.round_no = d.round_no AND u.hospital_no = d.hospital_no AND u.item_no = d.item_no
-                         AND u.period = d.period AND u.product_no = a.product_no
-       WHERE d.round_no = a.round_no AND d.hospital_no = a.hospital_no AND d.item_no = a.item_no AND d.period <= $3
-      UNION ALL
-      SELECT u.period, 0, u.received FROM usage u
-       WHERE u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.product_no = a.product_no
-         AND u.period <= $3
-         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.round_no = u.round_no AND d.hospital_no = u.hospital_no
-                            AND d.item_no = u.item_no AND d.period = u.period)) x
-   WHERE a.round_no = $1 ${o.scope} AND greatest(x.s, x.u) > 0 AND abs(x.s - x.u) > $10::numeric * greatest(x.s, x.u)
-     ${after ? `AND (a.hospital_no, a.item_no, x.period) > ${after}` : ''}
-   ORDER BY a.hospital_no, a.item_no, x.period ${o.limit ? `LIMIT ${o.limit}` : ''}`,
-  non_winning_share: (o, after) => `SELECT 2 AS t, a.hospital_no, a.item_no, a.manufacturer_no, -1 AS period,
-      ratio4(${nw}, ${used} + ${nw}) AS value, round($8::numeric, 4) AS threshold
-    FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
-   WHERE a.round_no = $1 ${o.scope} AND ${used} + ${nw} > 0 AND ${nw} > $8::numeric * (${used} + ${nw})
-     ${after ? `AND (a.hospital_no, a.item_no) > ${after}` : ''}
-   ORDER BY a.hospital_no, a.item_no ${o.limit ? `LIMIT ${o.limit}` : ''}`,
-  price_above_award: (o, after) => `SELECT 3 AS t, a.hospital_no, a.item_no, a.manufacturer_no, u.period,
-      ratio4(u.amount, u.received) AS value, round(w.comparable_unit_price, 4) AS threshold
-    FROM monitoring_agreements a
-    JOIN award_winners w ON w.round_no = a.round_no AND w.item_no = a.item_no AND w.manufacturer_no = a.manufacturer_no
-    JOIN usage u ON u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no
-                AND u.product_no = a.product_no AND u.period <= $3
-   WHERE a.round_no = $1 ${o.scope} AND u.received > 0 AND u.amount > w.comparable_unit_price * u.received
-     ${after ? `AND (a.hospital_no, a.item_no, u.period) > ${after}` : ''}
-   ORDER BY a.hospital_no, a.item_no, u.period ${o.limit ? `LIMIT ${o.limit}` : ''}`,
-  supply_shortfall: (o, after) => `SELECT 4 AS t, a.hospital_no, a.item_no, a.manufacturer_no, -1 AS period,
-      ratio4(${used}, s.ordered) AS value, round($9::numeric, 4) AS threshold
-    FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
-   WHERE a.round_no = $1 ${o.scope} AND s.ordered > 0 AND ${used} < $9::numeric * s.ordered
-     ${after ? `AND (a.hospital_no, a.item_no) > ${after}` : ''}
-   ORDER BY a.hospital_no, a.item_no ${o.limit ? `LIMIT ${o.limit}` : ''}`,
+const ALERT_SQL: Record<AlertType, string> = {
+  behind_schedule: `SELECT 0 AS t, -1 AS period, ratio4(${used} * $5, a.agreed * $4) AS value, round($7::numeric, 4) AS threshold
+     WHERE $4::int >= $6::int AND a.agreed > 0 AND $4::int > 0 AND ${used} * $5 < $7::numeric * a.agreed * $4`,
+  delivery_mismatch: `SELECT 1 AS t, x.period, ratio4(abs(x.s - x.u), greatest(x.s, x.u)) AS value, round($10::numeric, 4) AS threshold
+      FROM (SELECT d.period, d.shipped AS s, coalesce(u.received, 0) AS u
+              FROM deliveries d
+              LEFT JOIN usage u ON u.round_no = d.round_no AND u.hospital_no = d.hospital_no AND u.item_no = d.item_no
+                               AND u.period = d.period AND u.product_no = a.product_no
+             WHERE d.round_no = a.round_no AND d.hospital_no = a.hospital_no AND d.item_no = a.item_no AND d.period <= $3
+            UNION ALL
+            SELECT u.period, 0, u.received FROM usage u
+             WHERE u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.product_no = a.product_no
+               AND u.period <= $3
+               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.round_no = u.round_no AND d.hospital_no = u.hospital_no
+                                  AND d.item_no = u.item_no AND d.period = u.period)) x
+     WHERE greatest(x.s, x.u) > 0 AND abs(x.s - x.u) > $10::numeric * greatest(x.s, x.u)`,
+  non_winning_share: `SELECT 2 AS t, -1 AS period, ratio4(${nw}, ${used} + ${nw}) AS value, round($8::numeric, 4) AS threshold
+     WHERE ${used} + ${nw} > 0 AND ${nw} > $8::numeric * (${used} + ${nw})`,
+  price_above_award: `SELECT 3 AS t, u.period, ratio4(u.amount, u.received) AS value, round(w.comparable_unit_price, 4) AS threshold
+      FROM usage u,
+           (SELECT comparable_unit_price FROM award_winners
+             WHERE round_no = a.round_no AND item_no = a.item_no AND manufacturer_no = a.manufacturer_no) w
+     WHERE u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.product_no = a.product_no
+       AND u.period <= $3 AND u.received > 0 AND u.amount > w.comparable_unit_price * u.received`,
+  supply_shortfall: `SELECT 4 AS t, -1 AS period, ratio4(${used}, s.ordered) AS value, round($9::numeric, 4) AS threshold
+     WHERE s.ordered > 0 AND ${used} < $9::numeric * s.ordered`,
 };
 
 function alertParams(r: RoundRow, asOf: number): Params {
@@ -257,15 +230,27 @@ function scopeSql(x: Params, scope: Scope): string {
   return `AND a.${scope.kind === 'hospital' ? 'hospital_no' : 'manufacturer_no'} = ${x.add(scope.no, 'int')}`;
 }
 
+/**
+ * The caller's agreements in key order, each with its alerts: `al` (t, period, value, threshold).
+ * Types left out leave their rule parameters unused; each still gets a type.
+ */
+function alertsFrom(x: Params, scope: Scope, types: readonly AlertType[], where = '') {
+  return `FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
+    -- OFFSET 0 keeps the alerts a per-agreement subquery (flattened, one type's join was planned from award_winners with a sort).
+    CROSS JOIN LATERAL (${types.map((t) => ALERT_SQL[t]).join(' UNION ALL ')} OFFSET 0) al
+    CROSS JOIN (SELECT $4::int, $5::int, $6::int, $7::numeric, $8::numeric, $9::numeric, $10::numeric) AS rules
+   WHERE a.round_no = $1 ${scopeSql(x, scope)} ${where}`;
+}
+
 interface AlertRow {
   t: number; hospital_no: number; item_no: number; period: number; value: string; threshold: string;
   hospital_id: string; manufacturer_id: string; item_code: string;
 }
 
 /**
- * GET /alerts: the five types in the order of ALERT_TYPES, each in key order (hospital, item,
- * month); `?type=` keeps one. The page is one statement: the types' SELECTs in order under one
- * LIMIT, so a page stops as soon as it is full.
+ * GET /alerts: the caller's agreements in key order (hospital, item), each agreement's alerts by
+ * type (in the order of ALERT_TYPES) and month; `?type=` keeps one. One statement that walks the
+ * agreements and stops when the page is full.
  */
 export async function listAlerts(db: Queryable, p: Principal | null, r: RoundRow, q: AlertQuery): Promise<{ data: Alert[]; nextCursor: string | null }> {
   guardMonitoring(phaseOf(r));
@@ -275,30 +260,21 @@ export async function listAlerts(db: Queryable, p: Principal | null, r: RoundRow
   const cursor = decodeCursor(q.cursor, 4)?.map(Number) ?? null;
   if (cursor && cursor.some((v) => !Number.isInteger(v))) throw validation('The cursor is not one this server issued', [{ path: '/cursor', message: 'invalid cursor' }]);
   const x = alertParams(r, asOf);
-  const o: AlertParts = { x, scope: scopeSql(x, scopeOf(p)), limit: x.add(limit + 1, 'int') };
-  const parts: string[] = [];
-  ALERT_TYPES.forEach((type, t) => {
-    if (q.type !== undefined && q.type !== type) return;
-    if (cursor && t < cursor[0]) return;
-    let after = '';
-    if (cursor && t === cursor[0]) {
-      const perMonth = type === 'delivery_mismatch' || type === 'price_above_award';
-      after = perMonth ? `(${x.add(cursor[1], 'int')}, ${x.add(cursor[2], 'int')}, ${x.add(cursor[3], 'int')})`
-        : `(${x.add(cursor[1], 'int')}, ${x.add(cursor[2], 'int')})`;
-    }
-    parts.push(`(${ALERT_SQL[type](o, after)})`);
-  });
-  if (parts.length === 0) return { data: [], nextCursor: null };
+  let where = '';
+  if (cursor) {
+    const [h, i, t, pe] = [x.add(cursor[0], 'int'), x.add(cursor[1], 'int'), x.add(cursor[2], 'int'), x.add(cursor[3], 'int')];
+    // The first condition lets the walk start at the cursor's agreement; the second is the exact keyset.
+    where = `AND (a.hospital_no, a.item_no) >= (${h}, ${i}) AND (a.hospital_no, a.item_no, al.t, al.period) > (${h}, ${i}, ${t}, ${pe})`;
+  }
+  const from = alertsFrom(x, scopeOf(p), q.type ? [q.type] : ALERT_TYPES, where);
   const rows = await db.query<AlertRow>(
-    `SELECT x.t, x.hospital_no, x.item_no, x.period, x.value::text AS value, x.threshold::text AS threshold,
-            (SELECT id FROM organizations WHERE no = x.hospital_no) AS hospital_id,
-            (SELECT id FROM organizations WHERE no = x.manufacturer_no) AS manufacturer_id,
-            (SELECT code FROM items WHERE round_id = $2 AND no = x.item_no) AS item_code
-       FROM (SELECT * FROM (${parts.join(' UNION ALL ')}) u LIMIT ${o.limit}) x
-      -- Types left out of the page leave their rule parameters unused; each still needs a type.
-      CROSS JOIN (SELECT $4::int, $5::int, $6::int, $7::numeric, $8::numeric, $9::numeric, $10::numeric) AS rules`, x.values);
-  // Each type's rows come in key order; the types in order (sorted again here, cheaply, as the page's contract).
-  rows.sort((a, b) => a.t - b.t || a.hospital_no - b.hospital_no || a.item_no - b.item_no || a.period - b.period);
+    `SELECT y.t, y.hospital_no, y.item_no, y.period, y.value::text AS value, y.threshold::text AS threshold,
+            (SELECT id FROM organizations WHERE no = y.hospital_no) AS hospital_id,
+            (SELECT id FROM organizations WHERE no = y.manufacturer_no) AS manufacturer_id,
+            (SELECT code FROM items WHERE round_id = $2 AND no = y.item_no) AS item_code
+       FROM (SELECT a.hospital_no, a.item_no, a.manufacturer_no, al.t, al.period, al.value, al.threshold ${from}
+              ORDER BY a.hospital_no, a.item_no, al.t, al.period LIMIT ${x.add(limit + 1, 'int')}) y
+      ORDER BY y.hospital_no, y.item_no, y.t, y.period`, x.values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
@@ -307,20 +283,20 @@ export async function listAlerts(db: Queryable, p: Principal | null, r: RoundRow
       type: ALERT_TYPES[a.t], hospitalId: a.hospital_id, manufacturerId: a.manufacturer_id, itemCode: a.item_code,
       ...(a.period >= 0 ? { period: periodText(a.period) } : {}), value: a.value, threshold: a.threshold,
     })),
-    nextCursor: more ? encodeCursor([last.t, last.hospital_no, last.item_no, last.period]) : null,
+    nextCursor: more ? encodeCursor([last.hospital_no, last.item_no, last.t, last.period]) : null,
   };
 }
 
-/** How many alerts of each type the round has at asOf (the monitoring report). */
+/** How many alerts of each type the round has at asOf (the monitoring report): one walk over every agreement. */
 export async function alertCounts(db: Queryable, r: RoundRow, asOf: string | undefined): Promise<Record<AlertType, number>> {
   guardMonitoring(phaseOf(r));
   await prepareMonitoring(db, r);
   const x = alertParams(r, asOfPeriod(asOf));
-  const o: AlertParts = { x, scope: '', limit: null };
-  const cols = ALERT_TYPES.map((type) => `(SELECT count(*) FROM (${ALERT_SQL[type](o, '')}) q)::int AS ${type}`);
-  cols.push('$2::text AS round_id');
-  const [row] = await db.query<Record<AlertType, number>>(`SELECT ${cols.join(', ')}`, x.values);
-  return Object.fromEntries(ALERT_TYPES.map((t) => [t, Number(row[t])])) as Record<AlertType, number>;
+  const rows = await db.query<{ t: number; n: number }>(
+    `SELECT al.t, count(*)::int AS n ${alertsFrom(x, { kind: 'all' }, ALERT_TYPES)} AND $2::text IS NOT NULL GROUP BY al.t`, x.values);
+  const counts = Object.fromEntries(ALERT_TYPES.map((t) => [t, 0])) as Record<AlertType, number>;
+  for (const row of rows) counts[ALERT_TYPES[row.t]] = Number(row.n);
+  return counts;
 }
 
 interface AgreementSqlRow {
