@@ -5,7 +5,7 @@
  *   BENCH_BID_SECONDS (15), BENCH_BID_RUNS (3)
  */
 import autocannon from 'autocannon';
-import { fmtInt, median, psql, seconds, startServer, type Section } from './common.js';
+import { benchPort, fmtInt, median, psql, seconds, startServer, type Section } from './common.js';
 import { DB, ITEMS, MANUFACTURERS, type National } from './national.js';
 
 const SECONDS = Number(process.env.BENCH_BID_SECONDS ?? 15);
@@ -37,7 +37,7 @@ export async function run(n: National): Promise<Section> {
   const bids: Result[] = [];
   for (let k = 0; k < RUNS; k++) {
     psql(DB, 'VACUUM (ANALYZE) bids, audit_pending, audit_events');
-    const b = await startServer('scripts/bench/bare-server.ts', { DATABASE_URL: n.dbUrl, PORT: '3902' });
+    const b = await startServer('scripts/bench/bare-server.ts', { DATABASE_URL: n.dbUrl, PORT: benchPort(2) });
     bare.push(await cannon(b.url, (i) => `/bare/${n.itemCodes[i]}`));
     await b.stop();
     psql(DB, 'VACUUM (ANALYZE) bids, audit_pending, audit_events');

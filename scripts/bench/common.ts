@@ -1,7 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createReadStream, readFileSync } from 'node:fs';
 
 export const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** BENCH_PORT: the first of the bench's ports (the API on +1, others above), so two benches can run side by side. */
+export const benchPort = (offset: number) => String(Number(process.env.BENCH_PORT ?? 3900) + offset);
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DIR = '.bench';
 
@@ -81,15 +84,24 @@ export function apiClient(url: string, token: string): ApiClient {
   };
 }
 
-/** Streams a file as a bulk body; returns the parsed answer and the wall time. */
+/**
+ * Streams a file as a bulk body on a connection of its own; returns the parsed answer and the wall time.
+ * Not fetch: its pool reuses a keep-alive socket that the server may close while the bench was busy elsewhere
+ * (psql baselines run for seconds), and a streamed body cannot be retried ("other side closed").
+ */
 export async function upload(url: string, method: string, path: string, token: string, file: string, type: string) {
   const t0 = Date.now();
-  const res = await fetch(url + path, {
-    method, headers: { authorization: `Bearer ${token}`, 'content-type': type },
-    body: createReadStream(file) as unknown as BodyInit, duplex: 'half',
-  } as RequestInit & { duplex: 'half' });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 1000)}`);
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest(url + path, { method, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': type } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    createReadStream(file).on('error', reject).pipe(req);
+  });
+  if (status >= 400) throw new Error(`${path}: ${status} ${text.slice(0, 1000)}`);
   return { body: JSON.parse(text), ms: Date.now() - t0 };
 }
 

@@ -7,7 +7,7 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { apiClient, fmtInt, rssPeak, seconds, startServer, upload, PROVINCES, type Section } from './common.js';
+import { apiClient, benchPort, fmtInt, rssPeak, seconds, startServer, upload, PROVINCES, type Section } from './common.js';
 import { ITEMS } from './national.js';
 
 const HOSPITALS = Number(process.env.BENCH_EMBEDDED_HOSPITALS ?? 5000);
@@ -19,7 +19,7 @@ export async function run(): Promise<Section> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const master = 'bench-embedded-key-' + randomBytes(8).toString('hex');
-  const api = await startServer('src/server.ts', { DATABASE_URL: '', REDIS_URL: '', JICAI_DATA_DIR: dir, JICAI_MASTER_KEY: master, PORT: '3903', LOG_LEVEL: 'warn' });
+  const api = await startServer('src/server.ts', { DATABASE_URL: '', REDIS_URL: '', JICAI_DATA_DIR: dir, JICAI_MASTER_KEY: master, PORT: benchPort(3), LOG_LEVEL: 'warn' });
   try {
     const op = apiClient(api.url, master);
     const token = async (id: string) => (await op('POST', `/v1/organizations/${id}/tokens`, { name: 'bench' })).token as string;

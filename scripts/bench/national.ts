@@ -11,13 +11,15 @@ import { randomBytes } from 'node:crypto';
 import {
   DIR, PROVINCES, REDIS_URL, apiClient, fmtInt, freshDatabase, psql, psqlTimed, relationMB, rssPeak, seconds, startServer, upload,
   type ApiClient, type Section, type Server,
+  benchPort,
 } from './common.js';
 
 export const HOSPITALS = Number(process.env.BENCH_HOSPITALS ?? 50_000);
 export const ITEMS = Number(process.env.BENCH_ITEMS ?? 60);
 export const BIDS = Number(process.env.BENCH_BIDS ?? 1000);
 export const MANUFACTURERS = 64;
-export const DB = 'jicai_bench';
+/** BENCH_DB: another name lets two benches run side by side (each drops and recreates its own). */
+export const DB = process.env.BENCH_DB ?? 'jicai_bench';
 
 export interface Maker { id: string; token: string; api: ApiClient; products: string[] }
 export interface Party { id: string; token: string; api: ApiClient }
@@ -42,7 +44,7 @@ export async function national(): Promise<National> {
   const dbUrl = freshDatabase(DB);
   const env = {
     DATABASE_URL: dbUrl, REDIS_URL, JICAI_MASTER_KEY: master, JICAI_BID_KEK: randomBytes(32).toString('hex'),
-    PORT: '3901', LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
+    PORT: benchPort(1), LOG_LEVEL: 'warn', JICAI_DATA_DIR: DIR,
   };
   const api = await startServer('src/server.ts', env);
   const pid = api.proc.pid!;

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { DIR, psql, type Section } from './common.js';
-import { BIDS, HOSPITALS, ITEMS, national } from './national.js';
+import { BIDS, DB, HOSPITALS, ITEMS, national } from './national.js';
 import * as bids from './bids.js';
 import * as agreements from './agreements.js';
 import * as layout from './layout.js';
@@ -37,7 +37,7 @@ const md = `# Benchmarks
 
 Written by \`npm run bench\` (scripts/bench/run.ts) on ${new Date().toISOString().slice(0, 10)} in ${((Date.now() - started) / 60_000).toFixed(0)} minutes.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; PostgreSQL ${pg} and Redis on the same machine;
-the API runs as its own process (\`node --import tsx src/server.ts\`, LOG_LEVEL=warn) against a fresh database \`jicai_bench\`.
+the API runs as its own process (\`node --import tsx src/server.ts\`, LOG_LEVEL=warn) against a fresh database \`${DB}\`.
 Rerun: \`npm run bench\` (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379; BENCH_HOSPITALS, BENCH_ITEMS, BENCH_BIDS and the modules' own
 variables scale it; BENCH_ONLY picks modules). Every figure is from one run on a 2-core machine that also runs PostgreSQL and the load generator.
 
