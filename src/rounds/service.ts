@@ -153,6 +153,8 @@ export async function applyTransition(
     type: `round.${to}`, actor, at: now, data: { from: r.state, to, ...data, ...(noticeEndsAt ? { noticeEndsAt: noticeEndsAt.toISOString() } : {}) },
   });
   if (action === 'cancel') await unscheduleTransitions(tx, r.id);
+  // A round published after its bidOpensAt (its start-bidding job found it in draft) starts bidding at once.
+  if (action === 'publish') await scheduleTransitions(tx, row, now);
   return row;
 }
 
@@ -163,8 +165,8 @@ export async function transition(ctx: AppContext, p: Principal, id: string, acti
     requireOwnAlliance(p, r);
     return toRound(await applyTransition(ctx, tx, actorOf(p), r, action));
   });
-  // A cancel withdrew the round's scheduled jobs: the relay removes their BullMQ copies.
-  if (action === 'cancel') ctx.jobs.kick();
+  // A cancel withdrew the round's scheduled jobs (the relay removes their BullMQ copies); a publish may have renewed one.
+  if (action === 'cancel' || action === 'publish') ctx.jobs.kick();
   return done;
 }
 

@@ -137,6 +137,17 @@ describe('scheduled transitions on the injectable clock', () => {
     expect((await c.get(`/v1/rounds/${r.id}`, op)).body.state).toBe('bidding');
   });
 
+  it('starts bidding at once when a round is published after its bidOpensAt', async () => {
+    const r = await scheduled({ autoStartBidding: true });
+    w.t.clock.set(new Date(new Date(r.opensAt).getTime() + 3_600_000));
+    await runDue(w.t);
+    expect((await c.get(`/v1/rounds/${r.id}`, op)).body.state).toBe('draft');
+    expect((await c.post(`/v1/rounds/${r.id}/publish`, w.alliance.h)).status).toBe(200);
+    await runDue(w.t);
+    expect((await c.get(`/v1/rounds/${r.id}`, op)).body.state).toBe('bidding');
+    expect((await chainOf(w, r.id)).find((e) => e.type === 'round.bidding')?.actor).toBe('scheduler');
+  });
+
   it('never opens a round twice when two workers run its job at once', async () => {
     const r = await scheduled({ autoStartBidding: true, autoOpen: true });
     expect((await c.post(`/v1/rounds/${r.id}/publish`, w.alliance.h)).status).toBe(200);
