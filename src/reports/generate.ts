@@ -35,7 +35,7 @@ export async function generate(ctx: AppContext, report: ReportRow, out: Writable
     } else if (format === 'csv') {
       await writeCsv(out, summaryCsvSheet(s));
     } else if (format === 'xlsx') {
-      await writeXlsx(out, await summarySheets(ctx.db, r, s), { onBatch });
+      await writeXlsx(out, await summarySheets(ctx.db, r, s), { onBatch, at: report.createdAt });
       return;
     } else {
       const title = `集采结果报告 · ${r.name}`;
@@ -70,7 +70,7 @@ export async function generate(ctx: AppContext, report: ReportRow, out: Writable
       const onBatch = async (sheet: string) => { await progress(steps[sheet] ?? 60); };
       if (format === 'json') out.write(JSON.stringify(d));
       else if (format === 'xlsx') {
-        await writeXlsx(out, await monitoringSheets(ctx.db, r, d, { alerts: true }), { onBatch });
+        await writeXlsx(out, await monitoringSheets(ctx.db, r, d, { alerts: true }), { onBatch, at: report.createdAt });
         return;
       } else {
         const months = await monthlyUsage(ctx.db, r, asOf);

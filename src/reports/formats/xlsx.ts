@@ -26,11 +26,17 @@ function cellValue(type: ColumnType, v: Value): string | number | null {
   return typeof v === 'number' ? v : Number(v);
 }
 
-export interface XlsxOptions { maxRows?: number; onBatch?: (sheet: string, n: number) => Promise<void> }
+export interface XlsxOptions {
+  maxRows?: number;
+  onBatch?: (sheet: string, n: number) => Promise<void>;
+  /** The workbook's created/modified date: the report's, so that a run again writes the same document. */
+  at?: Date;
+}
 
 export async function writeXlsx(out: Writable, sheets: Iterable<Sheet> | AsyncIterable<Sheet>, o: XlsxOptions = {}): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   wb.creator = 'jicai';
+  if (o.at) { wb.created = o.at; wb.modified = o.at; }
   const maxRows = o.maxRows ?? EXCEL_MAX_ROWS;
   for await (const s of sheets) await writeSheet(wb, out, s, maxRows, o.onBatch);
   await wb.commit();
