@@ -51,6 +51,23 @@ class SystemTimeClock extends ManualClock {
   override now(): Date { return new Date(); }
 }
 
+/** PG mode: a new database `name` cloned from the run's migrated template; returns its URL. */
+export async function cloneTemplate(name: string): Promise<string> {
+  const base = process.env.DATABASE_URL!;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  try { await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`); } finally { await admin.end(); }
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Drops a test database, whoever is still connected (cleanup never fails a test). */
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+  await admin.end();
+}
+
 /**
  * `realTime`: the system clock and, in embedded mode, the runner's timers on (a test that waits for a scheduled job in real time).
  */
@@ -62,18 +79,10 @@ export async function testApp(opts: { pglite?: boolean; config?: Partial<Config>
   let drop = async () => {};
   if (base && !opts.pglite) {
     name = `${inject('testDbPrefix')}${randomBytes(6).toString('hex')}`;
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    url = await cloneTemplate(name);
     db = await createDb({ databaseUrl: url, max: 10 });
-    drop = async () => {
-      const a = postgres(base, { max: 1, onnotice: () => {} });
-      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await a.end();
-    };
+    const dbName = name;
+    drop = () => dropDatabase(dbName);
   } else {
     // A copy of the migrated PGlite directory of global-setup (a migration run per file costs seconds).
     const template = inject('pgliteTemplate');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import { cloneTemplate, dropDatabase } from '../helpers.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { biddingRound, parties } from './http-round.js';
 import { http, must, sleepUntil, startApi, type Proc, openingKeys } from './processes.js';
@@ -40,17 +40,9 @@ async function database(): Promise<Record<string, string>> {
     return {};
   }
   const name = `${inject('testDbPrefix')}logs_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
-  await admin.end();
-  dropDb = async () => {
-    const a = postgres(base, { max: 1, onnotice: () => {} });
-    await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await a.end();
-  };
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return { DATABASE_URL: u.toString() };
+  const url = await cloneTemplate(name);
+  dropDb = () => dropDatabase(name);
+  return { DATABASE_URL: url };
 }
 
 /** The forms a price could take in a log line. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import { cloneTemplate, dropDatabase } from '../helpers.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { receiptDigest } from '../../src/bids/receipt.js';
 import { biddingRound, parties } from './http-round.js';
@@ -22,7 +22,6 @@ const MAKERS = 4;
 interface Sent { maker: number; api: number; price: string; sentAt: number; status: number; body: any }
 
 describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several instances: two APIs and two workers on one database (needs DATABASE_URL and REDIS_URL)', () => {
-  const base = process.env.DATABASE_URL!;
   const name = `${inject('testDbPrefix')}si_${randomBytes(4).toString('hex')}`;
   let dir = '';
   const procs: Proc[] = [];
@@ -30,13 +29,8 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
     const env = {
-      DATABASE_URL: u.toString(), REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: `jicai-test-${name}`, JICAI_MASTER_KEY: MASTER,
+      DATABASE_URL: await cloneTemplate(name), REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: `jicai-test-${name}`, JICAI_MASTER_KEY: MASTER,
       JICAI_DATA_DIR: dir, LOG_LEVEL: 'warn',
     };
     const started = await Promise.all([startApi('api 1', { ...env, ...KEYS.api }), startApi('api 2', { ...env, ...KEYS.api })]);
@@ -48,9 +42,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
     await dropRedisPrefix(process.env.REDIS_URL!, `jicai-test-${name}`);
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await dropDatabase(name);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import { cloneTemplate, dropDatabase } from '../helpers.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.js';
 import { enqueue, waitForJob } from '../../src/outbox/service.js';
@@ -19,7 +19,6 @@ const KEYS = openingKeys();
 const LOCK_MS = 3000;
 
 describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a worker killed mid-job (needs DATABASE_URL and REDIS_URL)', () => {
-  const base = process.env.DATABASE_URL!;
   const name = `${inject('testDbPrefix')}wk_${randomBytes(4).toString('hex')}`;
   let dir = '';
   const prefix = `jicai-test-${name}`;
@@ -29,21 +28,14 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('fault: a w
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'jicai-wk-'));
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('template')}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    url = await cloneTemplate(name);
     db = await createDb({ databaseUrl: url, max: 2 });
   }, 60_000);
   afterAll(async () => {
     for (const p of procs) { p.child.kill('SIGKILL'); await p.exited; }
     await db?.close();
     await dropRedisPrefix(process.env.REDIS_URL!, prefix);
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await dropDatabase(name);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
