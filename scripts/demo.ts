@@ -6,7 +6,7 @@
  * opening the bids, a notice period of one minute with one objection dismissed, the
  * award, a simulation under pilot-4+7 beside the real result, the agreements, then
  * the contract period: a month of usage and deliveries, monitoring, alerts and a
- * round_summary html report. It takes about 90 s.
+ * round_summary html report. It takes about 80 s (the notice period is most of it).
  * Every call goes through the typed client generated from openapi/openapi.json (src/client).
  *   JICAI_URL (default http://127.0.0.1:3000), JICAI_MASTER_KEY (default: read from ./data/master-key)
  */
