@@ -8,7 +8,7 @@
  *   const api = jicaiClient('http://127.0.0.1:3000', { token });
  *   const round = await must(api.GET('/v1/rounds/{id}', { params: { path: { id } } }));
  */
-import createClient, { type Client } from 'openapi-fetch';
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, operations, paths } from './schema.js';
 
 export type { components, operations, paths };
@@ -46,4 +46,25 @@ export async function must<D, E>(call: Promise<{ data?: D; error?: E; response: 
   const { data, error, response } = await call;
   if (!response.ok) throw new ApiProblem(response.status, error as Problem | undefined, response.url);
   return data as D;
+}
+
+/**
+ * A row of PUT /v1/rounds/{id}/usage and of PUT /v1/rounds/{id}/deliveries (API.md). These bulk routes
+ * take a JSON array, CSV or NDJSON and stream it, so the document declares no body for them and the
+ * generated types have none: the rows are typed here instead.
+ */
+export interface UsageRow {
+  hospitalId?: string; period: string; itemCode: string; productId?: string;
+  orderedQuantity: number; receivedQuantity: number; amount: string;
+}
+export interface DeliveryRow { hospitalId: string; period: string; itemCode: string; shippedQuantity: number }
+
+/**
+ * Request options that send `rows` as the JSON array body of a bulk route (the path, parameters and
+ * answer stay checked by the generated types):
+ *   await must(api.PUT('/v1/rounds/{id}/usage', { params: { path: { id } }, ...jsonRows(rows) }));
+ */
+export function jsonRows(rows: readonly UsageRow[] | readonly DeliveryRow[]) {
+  const body: Middleware = { onRequest: ({ request }) => new Request(request, { body: JSON.stringify(rows) }) };
+  return { headers: { 'content-type': 'application/json' }, middleware: [body] };
 }

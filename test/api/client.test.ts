@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProblem, jicaiClient, must, type BodyOf, type JicaiClient } from '../../src/client/index.js';
+import { ApiProblem, jicaiClient, jsonRows, must, type BodyOf, type JicaiClient } from '../../src/client/index.js';
 import { MASTER, testApp, type TestApp } from '../helpers.js';
 
 /**
@@ -99,6 +99,21 @@ describe('the typed client against a listening server', () => {
       [gz.id, makers[1].id, 10000, 5000, '0.5100'], [nj.id, makers[1].id, 5000, 2500, '0.5100']]);
     const own = await must(gz.api.GET('/v1/rounds/{id}/agreements', { params: { path } }));
     expect(own.data.map((a) => a.hospitalId)).toEqual([gz.id]);
+
+    // The bulk routes (no body in the document) through jsonRows: a month of usage and of deliveries, then monitoring.
+    const month = t.clock.now().toISOString().slice(0, 7);
+    const usage = await must(gz.api.PUT('/v1/rounds/{id}/usage', {
+      params: { path },
+      ...jsonRows([{ period: month, itemCode: 'ATV20', productId: makers[1].productId, orderedQuantity: 500, receivedQuantity: 400, amount: '204.0000' }]),
+    }));
+    expect(usage).toEqual({ rows: 1 });
+    const shipped = await must(makers[1].api.PUT('/v1/rounds/{id}/deliveries', {
+      params: { path }, ...jsonRows([{ hospitalId: gz.id, period: month, itemCode: 'ATV20', shippedQuantity: 400 }]),
+    }));
+    expect(shipped).toEqual({ rows: 1 });
+    const monitoring = await must(alliance.api.GET('/v1/rounds/{id}/monitoring', { params: { path, query: { groupBy: 'item', asOf: month } } }));
+    // 400 received of 7,500 agreed (5,000 + 2,500); paid 204 / 400 = 0.5100, the award's price.
+    expect(monitoring.rows).toMatchObject([{ key: 'ATV20', agreedQuantity: 7500, used: 400, ordered: 500, completion: '0.0533', fulfilment: '0.8000', paidUnitPrice: '0.5100' }]);
   });
 
   it('reports problems with their slug, in Chinese on Accept-Language: zh-CN', async () => {
