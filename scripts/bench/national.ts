@@ -136,8 +136,8 @@ export async function national(): Promise<National> {
         byId += `${hospitalIds[k]},${itemCodes[i]},${q}\n`;
       }
       const a = w.write(chunk), b = v.write(byId);
-      if (!a) await once(w, 'drain');
-      if (!b) await once(v, 'drain');
+      // Both listeners at once: awaiting one drain and then the other missed a 'drain' that came meanwhile (a hang).
+      if (!a || !b) await Promise.all([a ? null : once(w, 'drain'), b ? null : once(v, 'drain')]);
     }
     w.end(); v.end(); await Promise.all([once(w, 'finish'), once(v, 'finish')]);
   }

@@ -13,7 +13,7 @@ import { actorOf } from '../context.js';
 import { outbox } from '../db/schema.js';
 import { Problem } from '../http/problem.js';
 import { waitForJob } from '../outbox/service.js';
-import { guardOpening } from '../rounds/lifecycle.js';
+import { guardOpening, isOpened } from '../rounds/lifecycle.js';
 import { phaseOf, requireOwnAlliance, visibleRound } from '../rounds/service.js';
 import type { RoundRow } from '../rounds/mapper.js';
 
@@ -50,6 +50,9 @@ export async function requestOpening(ctx: AppContext, p: Principal, roundId: str
   const outcome = job.result as OpenOutcome | null;
   if (job.state === 'done' && outcome && 'problem' in outcome) {
     const pr = outcome.problem;
+    // Opened meanwhile by another opener (the scheduler's autoOpen, due at the same bidClosesAt): the request is done.
+    const after = await visibleRound(ctx.db, p, roundId);
+    if (pr.slug === 'invalid-state' && isOpened(phaseOf(after))) return after;
     throw new Problem(pr.status, pr.slug, pr.title, pr.detail);
   }
   if (job.state !== 'done') throw new Error(`the opening job of round ${roundId} ${job.state}: ${job.lastError ?? ''}`);

@@ -1,6 +1,6 @@
 /**
- * The authorisation matrix: every route of API.md (served now or arriving from
- * another branch) with the answer each kind of caller gets, derived from API.md's
+ * The authorisation matrix: every route of API.md (and the operators' queue
+ * dashboard, served in production mode only) with the answer each kind of caller gets, derived from API.md's
  * "who" column and its conventions: 401 for no, a bad or a revoked token; 404 for a
  * resource the caller may not see; 403 when it sees it but its role may not act;
  * else the route's own answer ("ok": its success status or a 4xx other than
@@ -127,8 +127,8 @@ export const MATRIX: Row[] = [
   },
 ];
 
-/** Rows of routes other branches add (API.md), not served on main yet: reported and skipped until they are. */
-export const ARRIVING: readonly string[] = [];
+/** Rows whose routes one mode does not serve: the queue dashboard needs BullMQ queues (production mode). */
+export const MODE_ONLY: readonly string[] = ['GET /admin/queues'];
 
 export const keyOf = (r: Pick<Row, 'method' | 'path'>) => `${r.method} ${r.path}`;
 
