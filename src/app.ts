@@ -60,6 +60,9 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | objec
     serverFactory: (handler) => createServer({
       requestTimeout: ctx.config.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.round(ctx.config.requestTimeoutMs / 10))),
+      // Fastify's own default (a custom server does not get it): Node's 5 s closes idle keep-alive connections that
+      // load balancers and clients still hold (their next request meets "other side closed").
+      keepAliveTimeout: 72_000,
     }, handler),
     // Behind a load balancer the client's address is in X-Forwarded-For (the rate limit of clients without a token uses it).
     trustProxy: ctx.config.trustProxy,
