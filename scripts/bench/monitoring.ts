@@ -15,7 +15,10 @@ const MONTHS = Number(process.env.BENCH_MONITORING_MONTHS ?? 12);
 
 /** The round's agreements with string ids, the agreement's product and its comparable price (ten-thousandths), in key order. */
 function dumpAgreements(roundId: string, file: string) {
-  psqlTimed(DB, `\\copy (SELECT h.id, i.code, p.id, a.agreed_quantity, (round(a.comparable_unit_price, 4) * 10000)::bigint, i.no - 1 FROM agreements a JOIN rounds r ON r.no = a.round_no JOIN organizations h ON h.no = a.hospital_no JOIN items i ON i.round_id = r.id AND i.no = a.item_no JOIN products p ON p.no = a.product_no WHERE r.id = '${roundId}' ORDER BY a.hospital_no, a.item_no) TO '${file}'`);
+  // By the round's number, as the API reads the view: joined through rounds.id the planner expects one agreement and
+  // nests a scan of every hospital inside each allocation (an hour at national scale instead of seconds).
+  const no = psql(DB, `SELECT no FROM rounds WHERE id = '${roundId}'`).trim();
+  psqlTimed(DB, `\\copy (SELECT h.id, i.code, p.id, a.agreed_quantity, (round(a.comparable_unit_price, 4) * 10000)::bigint, i.no - 1 FROM agreements a JOIN organizations h ON h.no = a.hospital_no JOIN items i ON i.round_id = '${roundId}' AND i.no = a.item_no JOIN products p ON p.no = a.product_no WHERE a.round_no = ${no} ORDER BY a.hospital_no, a.item_no) TO '${file}'`);
 }
 
 const money = (tenThousandths: number) => `${Math.floor(tenThousandths / 10000)}.${String(tenThousandths % 10000).padStart(4, '0')}`;
@@ -55,7 +58,7 @@ export async function run(n: National): Promise<Section> {
   const round = n.roundId;
   const agreementsFile = `${DIR}/monitoring-agreements.tsv`;
   dumpAgreements(round, agreementsFile);
-  const agreements = Number(psql(DB, `SELECT count(*) FROM agreements a JOIN rounds r ON r.no = a.round_no WHERE r.id = '${round}'`).trim());
+  const agreements = Number(psql(DB, `SELECT count(*) FROM agreements WHERE round_no = (SELECT no FROM rounds WHERE id = '${round}')`).trim());
 
   // ---- month 1: psql \copy of the file into a table of its columns keyed by its key, then the API
   const file = `${DIR}/usage.csv`;

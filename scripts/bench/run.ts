@@ -27,18 +27,12 @@ const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
 const started = Date.now();
 const n = await national();
 const sections: Section[] = [...n.sections];
-for (const [name, m] of Object.entries(MODULES)) {
-  if (only && !only.has(name)) continue;
-  console.log(`— ${name}`);
-  const out = await m.run(n);
-  sections.push(...(Array.isArray(out) ? out : [out]));
-}
-await n.api.stop();
-
-const cpu = cpus()[0]?.model ?? 'unknown';
-const pg = psql('postgres', 'SHOW server_version').trim();
-const targets = sections.flatMap((s) => s.targets);
-const md = `# Benchmarks
+function write(partial: boolean) {
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  const pg = psql('postgres', 'SHOW server_version').trim();
+  const targets = sections.flatMap((s) => s.targets);
+  const md = `# Benchmarks
+${partial ? `\n**Partial run**: the modules after ${done.at(-1) ?? 'the national round'} had not run yet.\n` : ''}
 
 Written by \`npm run bench\` (scripts/bench/run.ts) on ${new Date().toISOString().slice(0, 10)} in ${((Date.now() - started) / 60_000).toFixed(0)} minutes.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; PostgreSQL ${pg} and Redis on the same machine;
@@ -52,10 +46,25 @@ variables scale it; BENCH_ONLY picks modules). Every figure is from one run on a
 ${targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'met' : '**not met**'} |`).join('\n')}
 
 ${sections.map((s) => `## ${s.title}\n${s.body}\n`).join('\n')}`;
-// Only a full national-scale run (the defaults) replaces the committed results; other runs go to .bench/.
-const full = HOSPITALS === 50_000 && ITEMS === 60 && BIDS === 1000 && !only;
-const target = full ? 'docs/benchmarks.md' : `${DIR}/benchmarks.md`;
-mkdirSync('docs', { recursive: true });
-writeFileSync(target, md);
-console.log(`wrote ${target}`);
+  // Only a full national-scale run (the defaults) replaces the committed results; other runs go to .bench/.
+  const full = HOSPITALS === 50_000 && ITEMS === 60 && BIDS === 1000 && !only;
+  const target = full ? 'docs/benchmarks.md' : `${DIR}/benchmarks.md`;
+  mkdirSync('docs', { recursive: true });
+  writeFileSync(target, md);
+  console.log(`wrote ${target}`);
+}
+
+const done: string[] = [];
+for (const [name, m] of Object.entries(MODULES)) {
+  if (only && !only.has(name)) continue;
+  console.log(`— ${name}`);
+  const out = await m.run(n);
+  sections.push(...(Array.isArray(out) ? out : [out]));
+  done.push(name);
+  // Written after every module, so a run stopped part-way keeps what it measured (marked as partial).
+  write(done.length < Object.keys(MODULES).length && !only);
+}
+await n.api.stop();
+
+write(false);
 process.exit(0);
