@@ -29,6 +29,8 @@ export interface Party { id: string; token: string; api: ApiClient }
 /** What the benchmarks share: the API process, its database, the parties and the awarded national round. */
 export interface National {
   api: Server; pid: number; dbUrl: string; master: string; env: Record<string, string>;
+  /** The opening private key, for the workers the modules start (the API holds the public part alone). */
+  openingPrivatePem: string;
   op: ApiClient; alliance: Party; makers: Maker[]; itemCodes: string[];
   /** Hospital ids and external ids, in the demand file's order. */
   hospitalIds: string[]; hospitalExternalIds: string[];
@@ -180,7 +182,7 @@ export async function national(): Promise<National> {
       { target: 'API RSS < 1 GB during open + award', measured: `${rssOpen.toFixed(0)} MiB`, met: rssOpen < 1024 },
     ],
   });
-  return { api, pid, dbUrl, master, env, op, alliance, makers, itemCodes, hospitalIds, hospitalExternalIds, roundId, makeRound, token, sections };
+  return { api, pid, dbUrl, master, env, openingPrivatePem: opening.privatePem, op, alliance, makers, itemCodes, hospitalIds, hospitalExternalIds, roundId, makeRound, token, sections };
 }
 
 /**

@@ -14,7 +14,7 @@ import type { National } from './national.js';
 interface Measured { label: string; ms: number; rssMiB: number; bytes: number; lines: number | null; downloadMs: number }
 
 async function startWorker(n: National) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], { env: { ...process.env, ...n.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], { env: { ...process.env, ...n.env, JICAI_OPENING_PRIVATE_KEY: n.openingPrivatePem }, stdio: ['ignore', 'pipe', 'inherit'] });
   process.on('exit', () => proc.kill('SIGKILL'));
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { if (String(d).includes('jicai worker:')) resolve(); });
