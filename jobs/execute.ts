@@ -39,9 +39,13 @@ export async function execute(
         .where(and(eq(outbox.id, id), eq(outbox.version, version)));
       return 'retry';
     }
-    await db.orm.update(outbox).set({ state: 'failed', lastError: message(error), finishedAt: ctx.clock.now() })
-      .where(and(eq(outbox.id, id), eq(outbox.version, version)));
-    await processor?.failed?.(ctx, row.payload, error);
+    // The failure is recorded where users see it first, then the row ends: whoever waits on the row finds both.
+    try {
+      await processor?.failed?.(ctx, row.payload, error);
+    } finally {
+      await db.orm.update(outbox).set({ state: 'failed', lastError: message(error), finishedAt: ctx.clock.now() })
+        .where(and(eq(outbox.id, id), eq(outbox.version, version)));
+    }
     return 'failed';
   }
 }
