@@ -6,6 +6,7 @@
  * BullMQ's stall check hands it to another worker; the row's version check
  * and the processors' idempotence make the second run harmless.
  */
+import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../src/context.js';
@@ -27,6 +28,8 @@ export function startWorkers(ctx: AppContext, processors: Processors, o: { prefi
     return outcome;
   }, {
     connection: o.connection, prefix: o.prefix, concurrency: p.concurrency ?? 1,
+    // Stored on each job as processedBy (bull-board shows it): which process ran it.
+    name: `${hostname()}:${process.pid}`,
     // A job whose worker died is handed on after lockMs (30 s) without a lock renewal, twice at most.
     lockDuration: o.lockMs ?? 30_000, stalledInterval: Math.max(500, Math.round((o.lockMs ?? 30_000) / 2)), maxStalledCount: 2,
   }));

@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import { jobIdOf } from '../../jobs/queues.js';
 import { cloneTemplate, dropDatabase } from '../helpers.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { receiptDigest } from '../../src/bids/receipt.js';
@@ -12,7 +15,8 @@ import { dropRedisPrefix, http, must, sleepUntil, spawnNode, startApi, waitFor, 
  * Several instances: two API processes and two workers (child processes, real sockets) on one PostgreSQL
  * database and one Redis. Manufacturers bid through both APIs at once, across bidClosesAt (a few seconds
  * ahead in real time): no bid is accepted at or after it, every receipt checks at opening, and the round's
- * audit chain verifies with exactly one bid event per accepted write.
+ * audit chain verifies with exactly one bid event per accepted write. Then, awarded, reports requested through both
+ * APIs are each done exactly once by one of the two workers (one stored file, one outbox attempt).
  * PG mode with Redis only: skipped without DATABASE_URL and REDIS_URL.
  */
 const MASTER = 'several-master-key-0123456789ab';
@@ -26,11 +30,14 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
   let dir = '';
   const procs: Proc[] = [];
   const apis: Http[] = [];
+  let dbUrl = '';
+  let round = '';
+  let alliance = '';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'jicai-si-'));
     const env = {
-      DATABASE_URL: await cloneTemplate(name), REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: `jicai-test-${name}`, JICAI_MASTER_KEY: MASTER,
+      DATABASE_URL: dbUrl = await cloneTemplate(name), REDIS_URL: process.env.REDIS_URL!, JICAI_QUEUE_PREFIX: `jicai-test-${name}`, JICAI_MASTER_KEY: MASTER,
       JICAI_DATA_DIR: dir, LOG_LEVEL: 'warn',
     };
     const started = await Promise.all([startApi('api 1', { ...env, ...KEYS.api }), startApi('api 2', { ...env, ...KEYS.api })]);
@@ -51,7 +58,8 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     const p = await parties(a1, MASTER, MAKERS);
     const opensAt = new Date(Date.now() + 1500);
     const closesAt = new Date(opensAt.getTime() + 3000);
-    const round = await biddingRound(a2, p, opensAt, closesAt);
+    round = await biddingRound(a2, p, opensAt, closesAt);
+    alliance = p.alliance.token;
     await sleepUntil(opensAt.getTime() + 20);
 
     // Two loops per manufacturer, one on each API, until a second after the deadline.
@@ -123,5 +131,52 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     expect(events.filter((e) => e.type === 'bid.submitted')).toHaveLength(MAKERS);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => events[0].seq + i));
     console.info(`several instances: ${sent.length} bids sent over two APIs, ${accepted.length} accepted (${accepted.filter((s) => s.api === 0).length} / ${accepted.filter((s) => s.api === 1).length}), ${closed.length} refused by the deadline, ${raced.length} lost a race between the APIs; ${events.length} audit events`);
+  }, 150_000);
+
+  it('every report requested through either API is done exactly once by one of the two workers', async () => {
+    expect(round, 'the bidding test ran first').not.toBe('');
+    must(await apis[0].post(`/v1/rounds/${round}/award`, alliance), 200, 'award');
+    // 16 requests at once, alternating the APIs: both workers take jobs from one queue.
+    const kinds = ['round_summary', 'monitoring'].flatMap((kind) => ['json', 'csv', 'xlsx', 'html'].map((format) => ({ kind, format })));
+    const posted = await Promise.all([...kinds, ...kinds].map((body, i) => apis[i % 2].post(`/v1/rounds/${round}/reports`, alliance, body)));
+    const ids = posted.map((res) => must(res, 202, 'report request').body.id as string);
+    expect(new Set(ids).size).toBe(16);
+    const reports = await waitFor('every report settled', async () => {
+      const now = await Promise.all(ids.map(async (id, i) => must(await apis[(i + 1) % 2].get(`/v1/reports/${id}`, alliance), 200, 'report').body));
+      return now.every((r) => r.status === 'done' || r.status === 'failed') && now;
+    }, 120_000, 200);
+    for (const r of reports) expect(r, JSON.stringify(r)).toMatchObject({ status: 'done', progress: 100 });
+    // Exactly once: one stored generation of the file, and the job's outbox row done after one attempt.
+    let byWorker: number[] = [];
+    const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      const files = await sql<{ report_id: string; generations: number }[]>`
+        SELECT report_id, count(DISTINCT generation)::int AS generations FROM report_chunks WHERE report_id = ANY(${ids}) GROUP BY report_id`;
+      expect(files.map((f) => [f.report_id, f.generations]).sort()).toEqual(ids.map((id) => [id, 1]).sort());
+      const jobs = await sql<{ id: string; version: number; report_id: string; attempts: number; state: string }[]>`
+        SELECT id, version, payload->>'reportId' AS report_id, attempts, state FROM outbox WHERE payload->>'reportId' = ANY(${ids})`;
+      expect(jobs).toHaveLength(16);
+      for (const j of jobs) expect({ ...j, id: undefined, version: undefined }, JSON.stringify(j)).toMatchObject({ attempts: 1, state: 'done' });
+      // BullMQ's record of who ran each job (field pb, processedBy; the job id is the outbox id and version): both workers took part.
+      const redis = new Redis(process.env.REDIS_URL!);
+      try {
+        const ran = await Promise.all(jobs.map((j) => redis.hget(`jicai-test-${name}:report:${jobIdOf(Number(j.id), j.version)}`, 'pb')));
+        const pids = procs.slice(2).map((w) => w.child.pid);
+        for (const by of ran) expect(pids.map((pid) => `:${pid}`)).toContain(by?.slice(by.lastIndexOf(':')));
+        byWorker = pids.map((pid) => ran.filter((by) => by?.endsWith(`:${pid}`)).length);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await sql.end();
+    }
+    // Either API serves any report's file (files live in PostgreSQL).
+    for (const [i, id] of ids.entries()) {
+      const file = must(await apis[i % 2].get(`/v1/reports/${id}/file`, alliance), 200, 'report file');
+      expect(file.headers.get('content-disposition')).toMatch(/attachment; filename=/);
+      expect(file.text.length).toBeGreaterThan(0);
+    }
+    expect(byWorker.every((n) => n > 0), `jobs per worker: ${byWorker.join(' / ')}`).toBe(true);
+    console.info(`several instances: 16 reports requested over two APIs, each done once; jobs run per worker: ${byWorker.join(' / ')}`);
   }, 150_000);
 });
