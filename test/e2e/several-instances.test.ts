@@ -147,7 +147,7 @@ describe.skipIf(!process.env.DATABASE_URL || !process.env.REDIS_URL)('several in
     }, 120_000, 200);
     for (const r of reports) expect(r, JSON.stringify(r)).toMatchObject({ status: 'done', progress: 100 });
     // Exactly once: one stored generation of the file, and the job's outbox row done after one attempt.
-    let byWorker: number[] = [];
+    let byWorker: number[];
     const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
     try {
       const files = await sql<{ report_id: string; generations: number }[]>`
