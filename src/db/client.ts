@@ -158,10 +158,25 @@ class PgliteDb implements Db {
       });
     });
   }
+  /**
+   * A WITH HOLD cursor: declared outside a transaction, its rows are kept by the database (spilling to its
+   * temporary files), and each FETCH is a statement of its own, so other requests run between batches.
+   */
   async *cursor<T extends object>(text: string, params: readonly unknown[], batch: number): AsyncIterable<T[]> {
-    const rows = await this.query<T>(text, params);
-    for (let i = 0; i < rows.length; i += batch) yield rows.slice(i, i + batch);
+    const name = `jicai_cursor_${++this.cursors}`;
+    await this.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${text}`, params);
+    try {
+      for (;;) {
+        const rows = await this.query<T>(`FETCH FORWARD ${Math.max(1, Math.floor(batch))} FROM ${name}`, []);
+        if (rows.length === 0) return;
+        yield rows;
+        if (rows.length < batch) return;
+      }
+    } finally {
+      await this.query(`CLOSE ${name}`, []);
+    }
   }
+  private cursors = 0;
   close(): Promise<void> { return this.pg.close(); }
 }
 
@@ -180,7 +195,9 @@ export async function createDb(opts: DbOptions): Promise<Db> {
     const sql = postgres(opts.databaseUrl, {
       max: opts.max ?? 20,
       onnotice: () => {},
-      connection: { application_name: 'jicai' },
+      // No JIT: the platform's statements are short or set-based scans whose plans JIT compiles for longer
+      // (~150 ms per national read) than it saves.
+      connection: { application_name: 'jicai', jit: 'off' },
     });
     // drizzle sends json and jsonb values already encoded: pass strings through (postgres.js would encode them again).
     const serializers = sql.options.serializers as Record<string, (x: unknown) => unknown>;

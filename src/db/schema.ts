@@ -486,6 +486,12 @@ export const monitoringAgreedHospitals = pgTable('monitoring_agreed_hospitals', 
   hospitalNo: integer('hospital_no').notNull(),
   agreements: integer('agreements').notNull(),
   agreed: bigint('agreed', { mode: 'bigint' }).notNull(),
+  // All months' usage of the hospital's agreements (migration 0008), kept by every usage upload.
+  used: bigint('used', { mode: 'bigint' }).notNull().default(0n),
+  nonWinning: bigint('non_winning', { mode: 'bigint' }).notNull().default(0n),
+  ordered: bigint('ordered', { mode: 'bigint' }).notNull().default(0n),
+  amount: numeric('amount').notNull().default('0'),
+  baselineAmount: numeric('baseline_amount').notNull().default('0'),
 }, (t) => [primaryKey({ name: 'monitoring_agreed_hospitals_pk', columns: [t.roundNo, t.hospitalNo] })]);
 
 export const monitoringGroups = pgTable('monitoring_groups', {

@@ -13,19 +13,19 @@
  * read or write after award; see prepareMonitoring.
  */
 import type { Principal } from '../context.js';
-import type { Queryable } from '../db/client.js';
+import type { Db, Queryable } from '../db/client.js';
 import { decodeCursor, encodeCursor } from '../http/pagination.js';
 import { validation } from '../http/problem.js';
 import { guardMonitoring } from '../rounds/lifecycle.js';
 import type { RoundRow } from '../rounds/mapper.js';
 import { phaseOf } from '../rounds/service.js';
 import {
-  ALERT_TYPES, figures, monthsElapsed, periodAt, periodOf, periodText, ratio4, type AlertType, type Figures,
+  ALERT_TYPES, monthsElapsed, periodAt, periodOf, periodText, ratio4, type AlertType, type Figures,
 } from '../rules/monitoring.js';
 
 export type GroupBy = 'item' | 'hospital' | 'region' | 'manufacturer';
 export interface MonitoringRow extends Figures { key: string }
-export interface MonitoringQuery { asOf?: string; groupBy: GroupBy; now?: Date }
+export interface MonitoringQuery { asOf?: string; groupBy: GroupBy; now?: Date; /** Forces the read of the round by hospital (tests compare the three). */ hospitalPath?: HospitalPath }
 export interface Monitoring { asOf: string; monthsElapsed: number; rows: MonitoringRow[] }
 
 export interface Alert {
@@ -75,6 +75,9 @@ export async function prepareMonitoring(db: Queryable, r: RoundRow): Promise<voi
             SELECT $1, item_no, province, manufacturer_no, count(*), sum(agreed) FROM a GROUP BY item_no, province, manufacturer_no)
      INSERT INTO monitoring_agreed_hospitals (round_no, hospital_no, agreements, agreed)
      SELECT $1, hospital_no, count(*), sum(agreed) FROM a GROUP BY hospital_no`, [r.no]);
+  // Fresh statistics for the reads that walk them (autovacuum may be late): with none, the planner took
+  // 3,000,000 agreements for 75 and read them in an order that visits the usage table at random.
+  await db.query('ANALYZE monitoring_agreements, monitoring_agreed, monitoring_agreed_hospitals');
 }
 
 /** Which agreements a caller sees: hospitals their own, manufacturers those they supply, everyone else all. */
@@ -83,8 +86,6 @@ function scopeOf(p: Principal | null): Scope {
   if (p && (p.role === 'hospital' || p.role === 'manufacturer')) return { kind: p.role, no: p.no! };
   return { kind: 'all' };
 }
-
-interface SumRow { key: string; agreed: string; used: string; nw: string; ordered: string; amount: string; base: string; baseline: string | null }
 
 const KEY_COLUMN: Record<Exclude<GroupBy, 'hospital'>, string> = { item: 'item_no', region: 'province', manufacturer: 'manufacturer_no' };
 
@@ -97,8 +98,8 @@ function keyText(groupBy: GroupBy, k: string): string {
   }
 }
 
-const SUM_COLUMNS = `coalesce(us.used, 0)::text AS used, coalesce(us.nw, 0)::text AS nw, coalesce(us.ordered, 0)::text AS ordered,
-  coalesce(us.amount, 0)::text AS amount, coalesce(us.base, 0)::text AS base`;
+const SUM_COLUMNS = `coalesce(us.used, 0) AS used, coalesce(us.nw, 0) AS nw, coalesce(us.ordered, 0) AS ordered,
+  coalesce(us.amount, 0) AS amount, coalesce(us.base, 0) AS base`;
 
 /** SQL: the usage sums of agreement `a` over months ≤ $3 (its own product, other or no product). */
 const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
@@ -108,18 +109,52 @@ const AGREEMENT_SUMS = (a: string) => `LEFT JOIN LATERAL (
            sum(u.amount) FILTER (WHERE u.product_no = ${a}.product_no) AS amount
       FROM usage u WHERE u.round_no = ${a}.round_no AND u.hospital_no = ${a}.hospital_no AND u.item_no = ${a}.item_no AND u.period <= $3) s ON true`;
 
+/**
+ * How the whole round's sums by hospital are read at asOf: `totals`, the all-month totals as kept
+ * (no month after asOf holds usage); `minus`, the totals less the months after asOf (fewer than
+ * those up to it); `months`, the months up to asOf summed. Each gives the same sums; the cheapest is
+ * picked from the months that hold usage (any snapshot: a later upload changes the cost, not the sums).
+ */
+export type HospitalPath = 'totals' | 'minus' | 'months';
+
+export function hospitalPath(periods: readonly number[], asOf: number): HospitalPath {
+  const after = periods.filter((p) => p > asOf).length;
+  if (after === 0) return 'totals';
+  return after < periods.length - after ? 'minus' : 'months';
+}
+
+const HOSPITAL_SUMS = 'sum(used) AS used, sum(non_winning) AS nw, sum(ordered) AS ordered, sum(amount) AS amount, sum(baseline_amount) AS base';
+
+/** SQL: the whole round's sums by hospital (k, agreed, used, nw, ordered, amount, base) at asOf $3. */
+function hospitalSums(path: HospitalPath): string {
+  switch (path) {
+    case 'totals':
+      return `SELECT hospital_no AS k, agreed, used, non_winning AS nw, ordered, amount, baseline_amount AS base
+                FROM monitoring_agreed_hospitals WHERE round_no = $1 AND $3::int IS NOT NULL`;
+    case 'minus':
+      return `SELECT t.hospital_no AS k, t.agreed, t.used - coalesce(x.used, 0) AS used, t.non_winning - coalesce(x.nw, 0) AS nw,
+                     t.ordered - coalesce(x.ordered, 0) AS ordered, t.amount - coalesce(x.amount, 0) AS amount,
+                     t.baseline_amount - coalesce(x.base, 0) AS base
+                FROM monitoring_agreed_hospitals t
+                LEFT JOIN (SELECT hospital_no, ${HOSPITAL_SUMS} FROM monitoring_hospitals
+                            WHERE round_no = $1 AND period > $3 GROUP BY hospital_no) x ON x.hospital_no = t.hospital_no
+               WHERE t.round_no = $1`;
+    case 'months':
+      // Materialized: each side is summed once.
+      return `WITH ag AS MATERIALIZED (SELECT hospital_no AS k, agreed FROM monitoring_agreed_hospitals WHERE round_no = $1),
+        us AS MATERIALIZED (SELECT hospital_no AS k, ${HOSPITAL_SUMS} FROM monitoring_hospitals WHERE round_no = $1 AND period <= $3 GROUP BY hospital_no)
+        SELECT ag.k, ag.agreed, ${SUM_COLUMNS} FROM ag LEFT JOIN us ON us.k = ag.k`;
+  }
+}
+
 /** Grouped sums of the whole round (or one manufacturer's agreements) from the rollups. */
-function rollupSql(groupBy: GroupBy, manufacturer: boolean): string {
+function rollupSql(groupBy: GroupBy, manufacturer: boolean, path: HospitalPath): string {
   const mf = manufacturer ? 'AND manufacturer_no = $4' : '';
-  const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = ag.k)' : 'NULL';
+  const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price FROM items WHERE round_id = $2 AND no = ag.k)' : 'NULL::numeric';
   if (groupBy === 'hospital') {
-    // $2 (the round id) is not needed here, but every parameter must have a type.
-    return `WITH ag AS MATERIALIZED (SELECT hospital_no AS k, agreed FROM monitoring_agreed_hospitals WHERE round_no = $1 AND $2::text IS NOT NULL),
-      us AS MATERIALIZED (SELECT hospital_no AS k, sum(used) AS used, sum(non_winning) AS nw, sum(ordered) AS ordered, sum(amount) AS amount,
-                    sum(baseline_amount) AS base
-               FROM monitoring_hospitals WHERE round_no = $1 AND period <= $3 GROUP BY hospital_no)
-      SELECT ${keyText(groupBy, 'ag.k')} AS key, ag.agreed::text AS agreed, ${SUM_COLUMNS}, NULL AS baseline
-        FROM ag LEFT JOIN us ON us.k = ag.k`;
+    // $2 (the round id; $3 for the totals) is not needed here, but every parameter must have a type.
+    return `SELECT ${keyText(groupBy, 'h.k')} AS key, h.agreed, h.used, h.nw, h.ordered, h.amount, h.base, NULL::numeric AS baseline
+              FROM (${hospitalSums(path)}) h WHERE $2::text IS NOT NULL`;
   }
   const k = KEY_COLUMN[groupBy];
   // Materialized: each side is summed once (inlined, a nested loop summed the usage once per group).
@@ -128,14 +163,14 @@ function rollupSql(groupBy: GroupBy, manufacturer: boolean): string {
                   sum(g.used * i.baseline_unit_price) AS base
              FROM monitoring_groups g JOIN items i ON i.round_id = $2 AND i.no = g.item_no
             WHERE g.round_no = $1 AND g.period <= $3 ${mf} GROUP BY g.${k})
-    SELECT ${keyText(groupBy, 'ag.k')} AS key, ag.agreed::text AS agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
+    SELECT ${keyText(groupBy, 'ag.k')} AS key, ag.agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
       FROM ag LEFT JOIN us ON us.k = ag.k`;
 }
 
 /** Grouped sums over the agreements of one hospital or one manufacturer, from their usage rows. */
 function scopedSql(groupBy: GroupBy, scope: 'hospital' | 'manufacturer'): string {
   const k = groupBy === 'hospital' ? 'hospital_no' : KEY_COLUMN[groupBy];
-  const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price::text FROM items WHERE round_id = $2 AND no = us.k)' : 'NULL';
+  const baseline = groupBy === 'item' ? '(SELECT baseline_unit_price FROM items WHERE round_id = $2 AND no = us.k)' : 'NULL::numeric';
   return `WITH a AS MATERIALIZED (SELECT * FROM monitoring_agreements WHERE round_no = $1 AND ${scope === 'hospital' ? 'hospital_no' : 'manufacturer_no'} = $4),
     -- Each agreement sums its own usage rows by primary key (a hash join would read the round's usage whole).
     per AS (SELECT a.${k} AS k, a.agreed, s.used, s.nw, s.ordered, s.amount, coalesce(s.used, 0) * i.baseline_unit_price AS base
@@ -143,13 +178,51 @@ function scopedSql(groupBy: GroupBy, scope: 'hospital' | 'manufacturer'): string
               JOIN items i ON i.round_id = $2 AND i.no = a.item_no),
     us AS MATERIALIZED (SELECT k, sum(agreed) AS agreed, sum(used) AS used, sum(nw) AS nw, sum(ordered) AS ordered, sum(amount) AS amount, sum(base) AS base
              FROM per GROUP BY k)
-    SELECT ${keyText(groupBy, 'us.k')} AS key, us.agreed::text AS agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
+    SELECT ${keyText(groupBy, 'us.k')} AS key, us.agreed, ${SUM_COLUMNS}, ${baseline} AS baseline
       FROM us`;
+}
+
+/** Column expressions of a group's (or an agreement's) sums, for figuresSql. */
+export interface SumsSql { agreed: string; used: string; nonWinning: string; ordered: string; amount: string; baselineAmount: string; baselineUnitPrice: string }
+
+/**
+ * SQL: the figures of src/rules/monitoring.ts figures() as text columns named as the API names them,
+ * from the sums' column expressions, `elapsed` and `months` (expressions too). Ratios by ratio4, money
+ * rounded to 4 places half up; paidUnitPrice and actualDrop only where a baseline unit price is given
+ * (not NULL). The twin of figures() (test/api/monitoring.test.ts "rule twins" checks they agree); the
+ * many-row reads compute figures here, where a row costs microseconds, not in decimal.js per row.
+ */
+export function figuresSql(s: SumsSql, elapsed: string, months: string): string {
+  const { agreed: a, used: u, ordered: o, amount: m } = s;
+  return `${a}::text AS "agreedQuantity", ratio4(${a} * ${elapsed}, ${months})::text AS expected, ${u}::text AS used,
+    ${s.nonWinning}::text AS "nonWinningUsed", ${o}::text AS ordered, ratio4(${u}, ${a})::text AS completion,
+    ratio4(${u} * ${months}, ${a} * ${elapsed})::text AS progress, ratio4(${u}, ${o})::text AS fulfilment,
+    round(${m}, 4)::text AS amount, round(${s.baselineAmount} - ${m}, 4)::text AS savings,
+    CASE WHEN ${s.baselineUnitPrice} IS NOT NULL THEN ratio4(${m}, ${u}) END::text AS "paidUnitPrice",
+    CASE WHEN ${s.baselineUnitPrice} IS NOT NULL THEN ratio4(${s.baselineUnitPrice} * ${u} - ${m}, ${s.baselineUnitPrice} * ${u}) END::text AS "actualDrop"`;
+}
+
+interface FigureRow {
+  agreedQuantity: string; expected: string; used: string; nonWinningUsed: string; ordered: string; completion: string | null;
+  progress: string | null; fulfilment: string | null; amount: string; savings: string; paidUnitPrice: string | null; actualDrop: string | null;
+}
+
+/** A row of figuresSql as the API shows it (quantities as numbers). */
+export const figuresOf = (f: FigureRow): Figures => ({
+  agreedQuantity: Number(f.agreedQuantity), expected: f.expected, used: Number(f.used), nonWinningUsed: Number(f.nonWinningUsed),
+  ordered: Number(f.ordered), completion: f.completion, progress: f.progress, fulfilment: f.fulfilment, amount: f.amount,
+  savings: f.savings, paidUnitPrice: f.paidUnitPrice, actualDrop: f.actualDrop,
+});
+
+/** The months that hold usage of the round's agreements (a few dozen at most), from the group rollup. */
+async function usagePeriods(db: Queryable, r: RoundRow): Promise<number[]> {
+  const rows = await db.query<{ period: number }>('SELECT period FROM monitoring_groups WHERE round_no = $1 GROUP BY period', [r.no]);
+  return rows.map((x) => x.period);
 }
 
 /**
  * GET /monitoring: one row per group at asOf (months ≤ asOf), figures from the group's sums
- * (src/rules/monitoring.ts). `p` null reads everything (the report worker).
+ * (figuresSql, the twin of src/rules/monitoring.ts figures()). `p` null reads everything (the report worker).
  */
 export async function getMonitoring(db: Queryable, p: Principal | null, r: RoundRow, q: MonitoringQuery): Promise<Monitoring> {
   guardMonitoring(phaseOf(r));
@@ -163,15 +236,17 @@ export async function getMonitoring(db: Queryable, p: Principal | null, r: Round
     sql = scopedSql(q.groupBy, scope.kind);
     params.push(scope.no);
   } else {
-    sql = rollupSql(q.groupBy, scope.kind === 'manufacturer');
+    const path = q.groupBy === 'hospital' && scope.kind === 'all' ? (q.hospitalPath ?? hospitalPath(await usagePeriods(db, r), asOf)) : 'months';
+    sql = rollupSql(q.groupBy, scope.kind === 'manufacturer', path);
     if (scope.kind === 'manufacturer') params.push(scope.no);
   }
-  const sums = await db.query<SumRow>(`${sql} ORDER BY 1`, params);
-  const rows = sums.map((s) => ({
-    key: s.key,
-    ...figures({ agreed: s.agreed, used: s.used, nonWinning: s.nw, ordered: s.ordered, amount: s.amount, baselineAmount: s.base },
-      elapsed, r.contractMonths, s.baseline ?? undefined),
-  }));
+  const e = `${params.push(elapsed)}`, m = `${params.push(r.contractMonths)}`;
+  const sums = await db.query<FigureRow & { key: string }>(
+    `SELECT g.key, ${figuresSql({
+      agreed: 'g.agreed', used: 'g.used', nonWinning: 'g.nw', ordered: 'g.ordered', amount: 'g.amount', baselineAmount: 'g.base',
+      baselineUnitPrice: 'g.baseline',
+    }, `$${e}::int`, `$${m}::int`)} FROM (${sql}) g`, params);
+  const rows = sums.map((s) => ({ key: s.key, ...figuresOf(s) }));
   // Keys compare as the API shows them (ids and codes), not by the database's collation.
   rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { asOf: periodText(asOf), monthsElapsed: elapsed, rows };
@@ -299,49 +374,54 @@ export async function alertCounts(db: Queryable, r: RoundRow, asOf: string | und
   return counts;
 }
 
-interface AgreementSqlRow {
-  hospital_no: number; item_no: number; hospital_id: string; item_code: string; manufacturer_id: string; agreed: number;
-  expected: string; used: string; nw: string; ordered: string; completion: string | null; progress: string | null;
-  fulfilment: string | null; amount: string; savings: string;
-}
+interface AgreementSqlRow extends FigureRow { hospital_no: number; item_no: number; manufacturer_no: number }
 
-/** Agreements per page of agreementMonitoring. */
+/** Agreements per batch of agreementMonitoring (a server-side cursor's fetch on PostgreSQL). */
 export const AGREEMENT_BATCH = 5000;
 
 /**
- * Every agreement's figures at asOf (the monitoring report's CSV), in key order (hospital, item),
- * a keyset page at a time: memory holds one page, whatever the round's size. Ratios in SQL
- * (ratio4, the twin of src/rules/monitoring.ts ratio4).
+ * Every agreement's figures at asOf (the monitoring report's CSV), in key order (hospital, item):
+ * one statement read through a cursor, a batch at a time, so memory holds one batch whatever the
+ * round's size. The agreements are walked in primary-key order, each joined to its usage rows by
+ * the usage primary key: consecutive agreements read neighbouring usage pages (a month's upload is
+ * stored in that order), where any other order reads the usage table at random. Integer keys come
+ * back and are named here (hospitals, manufacturers and items are read once), figures in SQL
+ * (figuresSql, the twin of src/rules/monitoring.ts figures()).
  */
-export async function* agreementMonitoring(db: Queryable, r: RoundRow, asOf: string | undefined, batch = AGREEMENT_BATCH): AsyncGenerator<AgreementMonitoringRow[]> {
+export async function* agreementMonitoring(db: Db, r: RoundRow, asOf: string | undefined, batch = AGREEMENT_BATCH): AsyncGenerator<AgreementMonitoringRow[]> {
   guardMonitoring(phaseOf(r));
   await prepareMonitoring(db, r);
   const period = asOfPeriod(asOf);
   const elapsed = monthsElapsed(contractStartOf(r), r.contractMonths, period);
-  let after: [number, number] = [0, 0];
-  for (;;) {
-    const rows = await db.query<AgreementSqlRow>(
-      `SELECT a.hospital_no, a.item_no, (SELECT id FROM organizations WHERE no = a.hospital_no) AS hospital_id,
-              (SELECT code FROM items WHERE round_id = $2 AND no = a.item_no) AS item_code,
-              (SELECT id FROM organizations WHERE no = a.manufacturer_no) AS manufacturer_id, a.agreed,
-              ratio4(a.agreed * $4, $5)::text AS expected, ${used}::text AS used, ${nw}::text AS nw,
-              coalesce(s.ordered, 0)::text AS ordered, ratio4(${used}, a.agreed)::text AS completion,
-              ratio4(${used} * $5, a.agreed * $4)::text AS progress, ratio4(${used}, s.ordered)::text AS fulfilment,
-              round(coalesce(s.amount, 0), 4)::text AS amount,
-              round(${used} * (SELECT baseline_unit_price FROM items WHERE round_id = $2 AND no = a.item_no) - coalesce(s.amount, 0), 4)::text AS savings
-         FROM monitoring_agreements a ${AGREEMENT_SUMS('a')}
-        WHERE a.round_no = $1 AND (a.hospital_no, a.item_no) > ($6::int, $7::int)
-        ORDER BY a.hospital_no, a.item_no LIMIT $8`,
-      [r.no, r.id, period, elapsed, r.contractMonths, after[0], after[1], batch]);
-    if (rows.length === 0) return;
-    yield rows.map((a) => ({
-      hospitalId: a.hospital_id, itemCode: a.item_code, manufacturerId: a.manufacturer_id, agreedQuantity: a.agreed,
-      expected: a.expected, used: Number(a.used), nonWinningUsed: Number(a.nw), ordered: Number(a.ordered),
-      completion: a.completion, progress: a.progress, fulfilment: a.fulfilment, amount: a.amount, savings: a.savings,
-    }));
-    if (rows.length < batch) return;
-    const last = rows[rows.length - 1];
-    after = [last.hospital_no, last.item_no];
+  const items = await db.query<{ no: number; code: string; baseline: string }>(
+    'SELECT no, code, baseline_unit_price::text AS baseline FROM items WHERE round_id = $1', [r.id]);
+  const orgs = await db.query<{ no: number; id: string }>(
+    `SELECT o.no, o.id FROM organizations o
+      WHERE o.no IN (SELECT hospital_no FROM monitoring_agreed_hospitals WHERE round_no = $1)
+         OR o.no IN (SELECT manufacturer_no FROM monitoring_agreed WHERE round_no = $1)`, [r.no]);
+  const orgId = new Map(orgs.map((o) => [o.no, o.id]));
+  const itemCode = new Map(items.map((i) => [i.no, i.code]));
+  const baselines: (string | null)[] = [];
+  for (const i of items) baselines[i.no - 1] = i.baseline;
+  const u = 'coalesce(sum(u.received) FILTER (WHERE u.product_no = a.product_no), 0)';
+  const rows = db.cursor<AgreementSqlRow>(
+    `SELECT a.hospital_no, a.item_no, a.manufacturer_no, ${figuresSql({
+      agreed: 'a.agreed', used: u, nonWinning: 'coalesce(sum(u.received) FILTER (WHERE u.product_no <> a.product_no), 0)',
+      ordered: 'coalesce(sum(u.ordered) FILTER (WHERE u.product_no = a.product_no), 0)',
+      amount: 'coalesce(sum(u.amount) FILTER (WHERE u.product_no = a.product_no), 0)',
+      baselineAmount: `${u} * ($6::numeric[])[a.item_no]`, baselineUnitPrice: 'NULL::numeric',
+    }, '$4::int', '$5::int')}
+       FROM monitoring_agreements a
+       LEFT JOIN usage u ON u.round_no = a.round_no AND u.hospital_no = a.hospital_no AND u.item_no = a.item_no AND u.period <= $3
+      WHERE a.round_no = $1 AND $2::text IS NOT NULL
+      GROUP BY a.round_no, a.hospital_no, a.item_no
+      ORDER BY a.hospital_no, a.item_no`,
+    [r.no, r.id, period, elapsed, r.contractMonths, Array.from({ length: baselines.length }, (_, i) => baselines[i] ?? null)], batch);
+  for await (const page of rows) {
+    yield page.map((a) => {
+      const { paidUnitPrice: _p, actualDrop: _d, ...f } = figuresOf(a);
+      return { hospitalId: orgId.get(a.hospital_no)!, itemCode: itemCode.get(a.item_no)!, manufacturerId: orgId.get(a.manufacturer_no)!, ...f };
+    });
   }
 }
 

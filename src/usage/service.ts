@@ -6,7 +6,8 @@
  *
  * A usage upload keeps the monitoring rollups in the same statement: the upload's rows minus the
  * rows they replace (read from the statement's snapshot, the round row locked so uploads of a
- * round run one at a time) are added to monitoring_groups and monitoring_hospitals.
+ * round run one at a time) are added to monitoring_groups, monitoring_hospitals and the hospitals'
+ * all-month totals (monitoring_agreed_hospitals).
  */
 import type { AppContext, Principal } from '../context.js';
 import { actorOf } from '../context.js';
@@ -203,7 +204,7 @@ up AS (INSERT INTO usage (round_no, hospital_no, item_no, period, product_no, or
        DO UPDATE SET ordered = EXCLUDED.ordered, received = EXCLUDED.received, amount = EXCLUDED.amount`}),
 -- Both rollups' deltas in one pass over the upload (two hash tables), a few thousand rows.
 d AS MATERIALIZED (
-  SELECT GROUPING(a.hospital_no) = 1 AS by_group, s.period, a.item_no, a.province, a.manufacturer_no, a.hospital_no,
+  SELECT GROUPING(a.hospital_no, s.period) AS gs, s.period, a.item_no, a.province, a.manufacturer_no, a.hospital_no,
          coalesce(sum(${minus('received')}) FILTER (WHERE s.product_no = a.product_no), 0) AS used,
          coalesce(sum(${minus('received')}) FILTER (WHERE s.product_no <> a.product_no), 0) AS non_winning,
          coalesce(sum(${minus('ordered')}) FILTER (WHERE s.product_no = a.product_no), 0) AS ordered,
@@ -214,14 +215,20 @@ d AS MATERIALIZED (
     ${fresh ? '' : `-- The replaced rows: every part of one statement reads the snapshot from before its INSERT.
     LEFT JOIN usage o ON o.round_no = $1 AND o.hospital_no = s.hospital_no AND o.item_no = s.item_no
                      AND o.period = s.period AND o.product_no = s.product_no`}
-   GROUP BY GROUPING SETS ((s.period, a.item_no, a.province, a.manufacturer_no), (a.hospital_no, s.period))),
+   -- gs: 2 the month × group rollup, 0 month × hospital, 1 the hospital's all-month totals.
+   GROUP BY GROUPING SETS ((s.period, a.item_no, a.province, a.manufacturer_no), (a.hospital_no, s.period), (a.hospital_no))),
 g AS (INSERT INTO monitoring_groups AS t (round_no, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount)
-      SELECT $1, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount FROM d WHERE by_group
+      SELECT $1, period, item_no, province, manufacturer_no, used, non_winning, ordered, amount FROM d WHERE gs = 2
       ON CONFLICT (round_no, period, item_no, province, manufacturer_no) DO UPDATE
         SET used = t.used + EXCLUDED.used, non_winning = t.non_winning + EXCLUDED.non_winning,
-            ordered = t.ordered + EXCLUDED.ordered, amount = t.amount + EXCLUDED.amount)
+            ordered = t.ordered + EXCLUDED.ordered, amount = t.amount + EXCLUDED.amount),
+-- Every hospital with an agreement has its row since prepareMonitoring.
+tot AS (UPDATE monitoring_agreed_hospitals t
+           SET used = t.used + d.used, non_winning = t.non_winning + d.non_winning, ordered = t.ordered + d.ordered,
+               amount = t.amount + d.amount, baseline_amount = t.baseline_amount + d.baseline_amount
+          FROM d WHERE d.gs = 1 AND t.round_no = $1 AND t.hospital_no = d.hospital_no)
 INSERT INTO monitoring_hospitals AS t (round_no, hospital_no, period, used, non_winning, ordered, amount, baseline_amount)
-SELECT $1, hospital_no, period, used, non_winning, ordered, amount, baseline_amount FROM d WHERE NOT by_group
+SELECT $1, hospital_no, period, used, non_winning, ordered, amount, baseline_amount FROM d WHERE gs = 0
 ON CONFLICT (round_no, hospital_no, period) DO UPDATE
   SET used = t.used + EXCLUDED.used, non_winning = t.non_winning + EXCLUDED.non_winning, ordered = t.ordered + EXCLUDED.ordered,
       amount = t.amount + EXCLUDED.amount, baseline_amount = t.baseline_amount + EXCLUDED.baseline_amount`;

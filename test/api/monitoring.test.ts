@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ajvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
-import { agreementMonitoring, alertCounts, getMonitoring, listAlerts, monthlyUsage, type AgreementMonitoringRow } from '../../src/monitoring/service.js';
+import { agreementMonitoring, alertCounts, figuresOf, figuresSql, getMonitoring, hospitalPath, listAlerts, monthlyUsage, type AgreementMonitoringRow } from '../../src/monitoring/service.js';
 import { loadRound } from '../../src/rounds/service.js';
 import { D } from '../../src/rules/decimal.js';
 import {
-  behindSchedule, deliveryGap, nonWinningShare, ratio4, supplyShortfall,
+  behindSchedule, deliveryGap, figures, nonWinningShare, ratio4, supplyShortfall,
 } from '../../src/rules/monitoring.js';
 import { count, expectProblem, op, org, type H } from '../helpers.js';
 import { example, exampleBids, exampleDemand, exampleRound, keyOf, type Example } from './worked-example.js';
@@ -251,6 +251,7 @@ describe('monitoring', () => {
 
     it('by hospital, region and manufacturer', async () => {
       const byH = await mon(op, 'groupBy=hospital&asOf=2026-06');
+      expect(byH.status, JSON.stringify(byH.body)).toBe(200);
       expect(byKey(byH.body.rows)).toEqual({ [x.h.h1.id]: h1, [x.h.h3.id]: h3, [x.h.h2.id]: h2, [x.h.h4.id]: h4, [x.h.h5.id]: h5 });
       const region44 = { ...h1, agreedQuantity: 12000, expected: '4000.0000', completion: '0.1625', progress: '0.4875' };
       const byR = await mon(x.alliance.h, 'groupBy=region&asOf=2026-06');
@@ -395,6 +396,62 @@ describe('monitoring', () => {
         'SELECT ratio4(a::numeric, b::numeric)::text AS v FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, b, n) ORDER BY n',
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
       expect(rows.map((r) => r.v)).toEqual(pairs.map(([a, b]) => ratio4(a, b)));
+    });
+
+    it('by hospital, the three reads of the whole round (totals, totals less later months, months summed) agree', async () => {
+      const r = (await loadRound(x.t.db, roundId))!;
+      expect(hospitalPath([24314, 24315, 24316, 24317], 24317)).toBe('totals');
+      expect(hospitalPath([24314, 24315, 24316, 24317], 24316)).toBe('minus');
+      expect(hospitalPath([24314, 24315, 24316, 24317], 24315)).toBe('months');
+      for (const asOf of ['2026-01', '2026-03', '2026-04', '2026-05', '2026-06', '2027-06']) {
+        const [totals, minus, months] = await Promise.all((['totals', 'minus', 'months'] as const).map((hospitalPath) =>
+          getMonitoring(x.t.db, null, r, { asOf, groupBy: 'hospital', hospitalPath })));
+        expect(minus, asOf).toEqual(months);
+        // The totals hold every month: they are the figures at asOf once no later month holds usage.
+        if (asOf >= '2026-06') expect(totals, asOf).toEqual(months);
+        else expect(totals.rows.map((t) => t.used), asOf).not.toEqual(months.rows.map((m) => m.used));
+      }
+      // Migration 0008 fills the totals of rounds monitored before it from the month × hospital rollup.
+      const before = await getMonitoring(x.t.db, null, r, { asOf: '2027-06', groupBy: 'hospital', hospitalPath: 'totals' });
+      const backfill = readFileSync(new URL('../../migrations/0008_monitoring_totals.sql', import.meta.url), 'utf8').split('--> statement-breakpoint')[1];
+      await x.t.db.transaction(async (tx) => {
+        await tx.query('UPDATE monitoring_agreed_hospitals SET used = 0, non_winning = 0, ordered = 0, amount = 0, baseline_amount = 0 WHERE round_no = $1', [r.no]);
+        await tx.query(backfill, []);
+      });
+      expect(await getMonitoring(x.t.db, null, r, { asOf: '2027-06', groupBy: 'hospital', hospitalPath: 'totals' })).toEqual(before);
+    });
+
+    it('figuresSql (the many-row reads) equals figures() on the same sums', async () => {
+      type S = { agreed: string; used: string; nonWinning: string; ordered: string; amount: string; baselineAmount: string; baseline: string | null; elapsed: number };
+      const int = (max: number) => String(Math.floor(Math.random() * max));
+      const money = (max: number) => (Math.floor(Math.random() * max * 10000) / 10000).toFixed(Math.floor(Math.random() * 5));
+      const cases: S[] = [
+        // Nothing agreed, nothing used, nothing ordered, no month elapsed; a baseline of 0; x.5 at the 5th place; savings below zero.
+        { agreed: '0', used: '0', nonWinning: '0', ordered: '0', amount: '0', baselineAmount: '0', baseline: '2.5', elapsed: 0 },
+        { agreed: '7', used: '0', nonWinning: '3', ordered: '0', amount: '0', baselineAmount: '0', baseline: null, elapsed: 12 },
+        { agreed: '3', used: '1', nonWinning: '0', ordered: '2', amount: '0.00005', baselineAmount: '0', baseline: '0', elapsed: 5 },
+        { agreed: '20000', used: '1', nonWinning: '0', ordered: '1', amount: '9.99995', baselineAmount: '2.5', baseline: '2.5', elapsed: 1 },
+        { agreed: '1000000000000', used: '999999999999', nonWinning: '1', ordered: '999999999999', amount: '123456789012.3456', baselineAmount: '1.0001', baseline: '2.5', elapsed: 7 },
+      ];
+      for (let i = 0; i < 300; i++) {
+        const baseline = Math.random() < 0.3 ? null : money(10);
+        cases.push({
+          agreed: int(1e7), used: int(1e7), nonWinning: int(1e5), ordered: int(1e7), amount: money(1e6), baselineAmount: money(1e6), baseline,
+          elapsed: Math.floor(Math.random() * 13),
+        });
+      }
+      const col = (k: keyof S) => cases.map((c) => (c[k] === null ? null : String(c[k])));
+      const rows = await x.t.db.query<Parameters<typeof figuresOf>[0]>(
+        `SELECT ${figuresSql({
+          agreed: 'a::numeric', used: 'u::numeric', nonWinning: 'nw::numeric', ordered: 'o::numeric', amount: 'm::numeric', baselineAmount: 'b::numeric',
+          baselineUnitPrice: 'p::numeric',
+        }, 'e::int', '12')}
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS t(a, u, nw, o, m, b, p, e, n)
+          ORDER BY n`,
+        [col('agreed'), col('used'), col('nonWinning'), col('ordered'), col('amount'), col('baselineAmount'), col('baseline'), col('elapsed')]);
+      expect(rows.map(figuresOf)).toEqual(cases.map((c) => figures(
+        { agreed: c.agreed, used: c.used, nonWinning: c.nonWinning, ordered: c.ordered, amount: c.amount, baselineAmount: c.baselineAmount },
+        c.elapsed, 12, c.baseline ?? undefined)));
     });
 
     it('per-agreement rows (SQL ratios) equal the per-hospital groups (TS ratios), and the alerts their predicates', async () => {
