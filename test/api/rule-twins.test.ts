@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { D, fmt4, mean, type Dec } from '../../src/rules/decimal.js';
 import { agreedQuantity, supplierFor, unitOf, weightedDrop } from '../../src/rules/allocation.js';
 import { roundDrops } from '../../src/rules/selection.js';
+import { agreedSql } from '../../src/results/award.js';
 import type { Results } from '../../src/results/schemas.js';
 import { AGREEMENTS, DEMAND } from '../helpers.js';
 import { award, bid, item, maker, open, round, world, type Maker, type Round, type World } from './round-fixture.js';
@@ -63,6 +64,22 @@ describe('rule twins: TS rules against their SQL', () => {
   };
   const winnersOf = (results: Results, itemCode: string) =>
     new Set(results.items.find((i) => i.itemCode === itemCode)!.bids.filter((b) => b.winner).map((b) => b.manufacturerId));
+
+  it("award's integer round(quantity × ratio) equals agreedQuantity, and so does its numeric fallback (ratios past 9 places)", async () => {
+    const quantities = [0, 1, 2, 3, 5, 7, 15, 999_999_997, 999_999_999, 1_000_000_000, 123_456_789];
+    for (let i = 0; i < 200; i++) quantities.push(Math.floor(Math.random() * 1_000_000_001));
+    for (const ratios of [['0.5', '0.15', '0.33333333', '0.99999999', '0.7', '1', '0.123456789'], ['0.1234567891', '0.5', '1']]) {
+      const agreed = agreedSql(ratios, 'd.quantity');
+      expect(agreed.type).toBe(ratios[0] === '0.1234567891' ? 'numeric' : 'bigint');
+      const rows = await w.t.db.query<{ item_no: number; quantity: number; agreed: string }>(
+        `SELECT d.item_no, d.quantity, (${agreed.sql})::text AS agreed
+           FROM unnest($1::int[]) AS q(quantity), generate_series(1, ${ratios.length}) AS i(item_no),
+                LATERAL (SELECT i.item_no, q.quantity) d
+          ORDER BY 1, 2`, [quantities, agreed.array]);
+      expect(rows).toHaveLength(quantities.length * ratios.length);
+      for (const r of rows) expect(Number(r.agreed), `${r.quantity} × ${ratios[r.item_no - 1]}`).toBe(agreedQuantity(r.quantity, new D(ratios[r.item_no - 1])));
+    }
+  });
 
   describe('province level, exact prices: agreedQuantity, supplierFor, weightedDrop, averageDrop', () => {
     let r: Round;
