@@ -100,6 +100,12 @@ export async function run(n: National): Promise<Section> {
   for (const g of ['item', 'hospital', 'region', 'manufacturer']) {
     groupMs[g] = await medianMs(runs, () => n.alliance.api('GET', `/v1/rounds/${round}/monitoring?groupBy=${g}&asOf=${asOf}`));
   }
+  // By hospital at earlier months: the totals less the months after asOf (fewer), and the months up to asOf summed.
+  const earlier = { minus: `2026-${String(Math.max(1, MONTHS - 2)).padStart(2, '0')}`, months: `2026-${String(Math.max(1, Math.floor(MONTHS / 2))).padStart(2, '0')}` };
+  const earlierMs = {
+    minus: await medianMs(3, () => n.alliance.api('GET', `/v1/rounds/${round}/monitoring?groupBy=hospital&asOf=${earlier.minus}`)),
+    months: await medianMs(3, () => n.alliance.api('GET', `/v1/rounds/${round}/monitoring?groupBy=hospital&asOf=${earlier.months}`)),
+  };
   const alertsMs = await medianMs(runs, () => n.alliance.api('GET', `/v1/rounds/${round}/alerts?asOf=${asOf}`));
   const alertTypes: Record<string, number> = {};
   for (const t of ['delivery_mismatch', 'price_above_award', 'supply_shortfall']) {
@@ -147,7 +153,9 @@ Reads at asOf ${asOf} over HTTP (medians of ${runs} calls unless said):
 | read | time |
 |---|---|
 | GET /monitoring?groupBy=item (alliance) | ${groupMs.item.toFixed(0)} ms |
-| GET /monitoring?groupBy=hospital (alliance, ${fmtInt(n.hospitalIds.length)} rows) | ${groupMs.hospital.toFixed(0)} ms |
+| GET /monitoring?groupBy=hospital (alliance, ${fmtInt(n.hospitalIds.length)} rows: the hospitals' all-month totals) | ${groupMs.hospital.toFixed(0)} ms |
+| … at asOf ${earlier.minus} (the totals less the later months, median of 3) | ${earlierMs.minus.toFixed(0)} ms |
+| … at asOf ${earlier.months} (the months up to asOf summed, median of 3) | ${earlierMs.months.toFixed(0)} ms |
 | GET /monitoring?groupBy=region (alliance) | ${groupMs.region.toFixed(0)} ms |
 | GET /monitoring?groupBy=manufacturer (alliance) | ${groupMs.manufacturer.toFixed(0)} ms |
 | GET /alerts, first page (alliance) | ${alertsMs.toFixed(0)} ms |
@@ -163,8 +171,12 @@ Item ${sample.rows[0]?.key}: used ${fmtInt(sample.rows[0]?.used ?? 0)}, completi
 How: usage is keyed by integers (round, hospital, item, month number, product; 0 = no product). An upload goes by COPY into an unlogged
 staging table and one statement merges it: the upsert of the given keys, and the deltas (new − replaced rows, read from the same snapshot; the
 round row is locked so a round's uploads run one at a time) of the keys that belong to agreements, classified by the agreement's product and added
-to two rollups: per month × (item, province, manufacturer) and per month × hospital. The grouped reads of the alliance, the operator and (except by
-hospital) the manufacturers sum these rollups beside the agreed totals fixed at award (monitoring_agreed*), never the usage rows. A hospital's
+to three rollups: per month × (item, province, manufacturer), per month × hospital, and per hospital over all months (beside its agreed quantity,
+migration 0008). The grouped reads of the alliance, the operator and (except by hospital) the manufacturers sum these rollups beside the agreed
+totals fixed at award (monitoring_agreed*), never the usage rows. By hospital, the round's 50,000 rows are its hospitals' totals as kept when no
+month after asOf holds usage (the default asOf, the current month, since later months are refused); otherwise the totals less the months after
+asOf, or the months up to asOf summed, whichever reads fewer months. Figures (ratios, rounding) are computed in SQL beside the sums (the twin of
+src/rules/monitoring.ts figures(), tested against it), and the API runs without JIT. A hospital's
 reads, and a manufacturer's by hospital, sum the usage of their own agreements. Alerts walk the caller's agreements in key order, each summing its
 own usage rows by primary key in a correlated aggregate (no hash built per row) and listing its alerts in a per-agreement subquery, under one
 LIMIT, so a page costs its rows (a \`?type=\` whose alerts are rare walks further).

@@ -90,7 +90,7 @@ The monitoring csv is at asOf ${asOf} over the usage the monitoring module uploa
 ${rows.map((r) => `| ${r.label} | ${seconds(r.ms)} s | ${r.rssMiB.toFixed(0)} MiB | ${fmtInt(r.bytes)} bytes${r.lines !== null ? `, ${fmtInt(r.lines)} lines` : ''} | ${seconds(r.downloadMs)} s |`).join('\n')}
 
 The xlsx is exceljs's streaming WorkbookWriter (shared strings off, rows committed as written, the zip written into 256 KiB chunk rows of
-report_chunks as it is made); the csv streams the monitoring module's agreement batches (5,000 per keyset page) into the same chunks.`,
+report_chunks as it is made); the csv streams the agreements through one server-side cursor (5,000 rows per fetch), in key order joined to their usage by its primary key, into the same chunks.`,
     targets,
   };
 }
