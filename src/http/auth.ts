@@ -14,26 +14,68 @@ declare module 'fastify' {
   }
 }
 
+interface TokenRow { token_hash: string; id: string; organization_id: string; no: number; kind: Role; region_code: string; region_codes: string[] | null }
+
+/**
+ * Token look-ups grouped by turn of the event loop: the requests that arrive
+ * together share one statement (`token_hash = ANY(...)`), as the bid writer
+ * groups writes. Each request's look-up still reads the database after the
+ * request arrived, so a revocation committed before it holds; under load this
+ * is one round trip for many requests instead of one each.
+ */
+class TokenLookups {
+  private waiting = new Map<string, { resolve: (row: TokenRow | null) => void; reject: (e: unknown) => void }[]>();
+  private scheduled = false;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  get(hash: string): Promise<TokenRow | null> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(hash);
+      if (list) list.push({ resolve, reject });
+      else this.waiting.set(hash, [{ resolve, reject }]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => { void this.flush(); });
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = new Map();
+    this.scheduled = false;
+    try {
+      const rows = await this.ctx.db.query<TokenRow>(
+        `SELECT t.token_hash, t.id, t.organization_id, o.no, o.kind, o.region_code, o.region_codes
+           FROM tokens t JOIN organizations o ON o.id = t.organization_id
+          WHERE t.token_hash = ANY($1::text[]) AND t.revoked_at IS NULL`, [[...batch.keys()]]);
+      const byHash = new Map(rows.map((r) => [r.token_hash, r]));
+      for (const [hash, list] of batch) for (const w of list) w.resolve(byHash.get(hash) ?? null);
+    } catch (e) {
+      for (const list of batch.values()) for (const w of list) w.reject(e);
+    }
+  }
+}
+
 /**
  * Resolves the bearer token to a principal, from the database on every
  * request: no per-process cache, so a revocation holds at once on every API
  * instance (a 5 s cache let a revoked token bid on another instance;
- * SECURITY.md "Revocation"). The lookup is one index probe on token_hash.
+ * SECURITY.md "Revocation"). The look-up is one index probe on token_hash,
+ * shared by the requests of one turn of the event loop (TokenLookups).
  */
 export function makeAuthenticator(ctx: AppContext) {
   const masterHash = Buffer.from(hashToken(ctx.config.masterKey), 'hex');
+  const lookups = new TokenLookups(ctx);
 
   async function resolve(token: string): Promise<Principal | null> {
     const h = hashToken(token);
     if (timingSafeEqual(Buffer.from(h, 'hex'), masterHash)) {
       return { role: 'operator', orgId: null, no: null, tokenId: null, regionCode: null, regionCodes: [] };
     }
-    const rows = await ctx.db.query<{ id: string; organization_id: string; no: number; kind: Role; region_code: string; region_codes: string[] | null }>(
-      `SELECT t.id, t.organization_id, o.no, o.kind, o.region_code, o.region_codes
-         FROM tokens t JOIN organizations o ON o.id = t.organization_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, [h]);
-    if (rows.length === 0) return null;
-    const r = rows[0];
+    const r = await lookups.get(h);
+    if (!r) return null;
     return { role: r.kind, orgId: r.organization_id, no: r.no, tokenId: r.id, regionCode: r.region_code, regionCodes: r.region_codes ?? [] };
   }
 

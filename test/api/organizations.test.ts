@@ -175,6 +175,22 @@ describe('organizations', () => {
       expect((await c.del(`/v1/tokens/${b.body.id}`, bearer(b.body.token))).status).toBe(204);
       expectProblem(await c.get('/v1/organizations', bearer(b.body.token)), 401, 'unauthorized');
     });
+
+    it('requests that arrive together are authenticated by one look-up, each as its own token', async () => {
+      const issue = async (orgId: string) => (await c.post(`/v1/organizations/${orgId}/tokens`, op, { name: 'together' })).body as { id: string; token: string };
+      const [m, h, a, revoked] = [await issue(manufacturer.id), await issue(hospital.id), await issue(alliance.id), await issue(hospital.id)];
+      expect((await c.del(`/v1/tokens/${revoked.id}`, op)).status).toBe(204);
+      const callers = [
+        [m.token, manufacturer.id], [h.token, hospital.id], [revoked.token, null], [a.token, alliance.id], ['not-a-token', null],
+        [m.token, manufacturer.id], [h.token, hospital.id],
+      ] as const;
+      // All at once: the look-ups of one turn of the event loop share a statement.
+      const answers = await Promise.all(callers.map(([token]) => c.get('/v1/organizations', bearer(token))));
+      for (const [i, [, orgId]] of callers.entries()) {
+        if (orgId === null) expectProblem(answers[i], 401, 'unauthorized');
+        else expect(answers[i].body.data.map((o: { id: string }) => o.id), `caller ${i}`).toEqual([orgId]);
+      }
+    });
   });
 
   describe('POST /v1/organizations/{id}/suspensions', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { csvField, writeCsv } from '../../src/reports/formats/csv.js';
 import { writeHtml } from '../../src/reports/formats/html.js';
-import { col, sheetOf } from '../../src/reports/formats/table.js';
+import { col, readAhead, sheetOf } from '../../src/reports/formats/table.js';
 import { writeXlsx } from '../../src/reports/formats/xlsx.js';
 
 /** Collects what a writer writes. */
@@ -66,5 +66,53 @@ describe('report formats against formula injection', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('<title>&lt;b&gt;报告&lt;/b&gt;</title>');
     expect(html).toContain('&quot;x&quot; &amp; &#39;y&#39;');
+  });
+});
+
+describe('readAhead: the next batch is read while the current one is written', () => {
+  /** A source that records when each batch is asked for and handed out. */
+  function source(n: number, failAt?: number) {
+    const log: string[] = [];
+    let returned = false;
+    const it: AsyncIterable<number> = {
+      [Symbol.asyncIterator]() {
+        let i = 0;
+        return {
+          async next() {
+            const k = i++;
+            log.push(`ask ${k}`);
+            await new Promise((r) => setTimeout(r, 2));
+            if (k === failAt) throw new Error(`batch ${k} failed`);
+            return k < n ? { value: k, done: false } : { value: undefined, done: true };
+          },
+          async return() { returned = true; return { value: undefined, done: true }; },
+        };
+      },
+    };
+    return { it, log, returned: () => returned };
+  }
+
+  it('keeps the order, asks for batch k + 1 before the caller is done with k and never further ahead', async () => {
+    const s = source(3);
+    const seen: number[] = [];
+    for await (const b of readAhead(s.it)) {
+      s.log.push(`work ${b}`);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(b);
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    expect(s.log).toEqual(['ask 0', 'ask 1', 'work 0', 'ask 2', 'work 1', 'ask 3', 'work 2']);
+  });
+
+  it('a failed read reaches the caller at its turn (not as an unhandled rejection); stopping early closes the source', async () => {
+    const s = source(5, 1);
+    const seen: number[] = [];
+    await expect((async () => {
+      for await (const b of readAhead(s.it)) { await new Promise((r) => setTimeout(r, 10)); seen.push(b); }
+    })()).rejects.toThrow('batch 1 failed');
+    expect(seen).toEqual([0]);
+    const t = source(5);
+    for await (const b of readAhead(t.it)) if (b === 1) break;
+    expect(t.returned()).toBe(true);
   });
 });

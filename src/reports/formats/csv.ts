@@ -8,7 +8,9 @@ const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` 
 /** One field: text columns are neutralised against formula injection; numbers are the API's strings as they are. */
 export function csvField(c: Pick<ColumnMeta, 'type'>, v: Value): string {
   const s = textOf(v);
-  return quote(c.type === 'text' || c.type === 'list' ? neutralise(s) : s);
+  // Numbers (quantities, money and ratios as the API writes them: digits, '-', '.') never need quotes.
+  if (c.type === 'int' || c.type === 'money' || c.type === 'ratio') return s;
+  return quote(neutralise(s));
 }
 
 export const BOM = '\uFEFF';

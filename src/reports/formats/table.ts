@@ -54,7 +54,7 @@ export interface Sheet {
 export function sheetOf<R>(t: Table<R>): Sheet {
   return {
     sheet: t.sheet, zh: t.zh, columns: t.columns.map(({ key, zh, type }) => ({ key, zh, type })),
-    async *rows() { for await (const b of batches(t.rows)) yield b.map((r) => t.columns.map((c) => c.get(r))); },
+    async *rows() { for await (const b of readAhead(batches(t.rows))) yield b.map((r) => t.columns.map((c) => c.get(r))); },
   };
 }
 
@@ -67,4 +67,29 @@ export async function* batches<R>(rows: Iterable<R> | AsyncIterable<R[]>, size =
     if (batch.length >= size) { yield batch; batch = []; }
   }
   if (batch.length) yield batch;
+}
+
+/**
+ * The batches of `source` with the next one already asked for while the caller works on the current
+ * one: the database reads the next batch while the writer formats and stores this one (on two cores,
+ * the national monitoring csv's read and write overlap instead of adding up). One batch ahead at most,
+ * so memory holds two; the source is never asked twice at once.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const it = source[Symbol.asyncIterator]();
+  // Handled at once: a read that fails while the caller is busy must not count as an unhandled rejection.
+  const ask = () => { const p = it.next(); p.catch(() => undefined); return p; };
+  let next = ask();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = ask();
+      yield r.value;
+    }
+  } finally {
+    // A consumer that stops early (an error while writing) closes the source once its pending read settled.
+    await next.catch(() => undefined);
+    await it.return?.();
+  }
 }
