@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ajvDraft04 from 'ajv-draft-04';
+import fastJson from 'fast-json-stringify';
+import { Monitoring } from '../../src/monitoring/schemas.js';
 import addFormatsModule from 'ajv-formats';
 import { agreementMonitoring, alertCounts, figuresOf, figuresSql, getMonitoring, hospitalPath, listAlerts, monthlyUsage, type AgreementMonitoringRow } from '../../src/monitoring/service.js';
 import { loadRound } from '../../src/rounds/service.js';
@@ -247,6 +249,16 @@ describe('monitoring', () => {
       const res = await mon(x.alliance.h, 'groupBy=item');
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body).toEqual({ asOf: '2026-06', monthsElapsed: 4, rows: [item] });
+    });
+
+    it('is written as the response schema would write it, byte for byte (the route serializes with JSON.stringify)', async () => {
+      const serialize = fastJson(Monitoring as never);
+      for (const q of ['groupBy=hospital&asOf=2026-06', 'groupBy=item&asOf=2026-04', 'groupBy=region']) {
+        const res = await x.t.app.inject({ method: 'GET', url: `/v1/rounds/${roundId}/monitoring?${q}`, headers: x.alliance.h });
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(res.body, q).toBe(serialize(JSON.parse(res.body)));
+      }
     });
 
     it('by hospital, region and manufacturer', async () => {
