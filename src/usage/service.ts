@@ -42,18 +42,22 @@ interface Context {
   /** The months the upload's lines name. */
   periods: Set<number>;
   /** Whether the lines so far came in (hospital, item) order, and the last such key: such an upload is not sorted again. */
-  ordered: boolean; lastKey?: [number, number];
+  ordered: boolean; lastHospital: number; lastItem: number;
+  /** The last period text read and its month number (an upload is mostly one month). */
+  lastPeriod?: { text: string; p: number };
 }
 
 /** The period of a line: a month of the contract period, not after the current month. */
 function periodLine(v: unknown, c: Context): number | Bad {
   const s = text(v);
   if (s === undefined) return { error: 'period is required', malformed: true };
+  if (c.lastPeriod?.text === s) return c.lastPeriod.p;
   const p = periodOf(s);
   if (p === null) return { error: `period ${echo(s)} is not a month YYYY-MM`, malformed: true };
   if (p < c.first || p > c.last) return { error: `period ${s} is outside the contract period ${periodText(c.first)} to ${periodText(c.last)}` };
   if (p > c.current) return { error: `period ${s} is after the current month ${periodText(c.current)}` };
   c.periods.add(p);
+  c.lastPeriod = { text: s, p };
   return p;
 }
 
@@ -115,9 +119,9 @@ export function usageLine({ line, record: r }: BulkRecord, c: Context): string |
   if (isBad(received)) return received;
   const amount = amountLine(r.amount);
   if (isBad(amount)) return amount;
-  const prev = c.lastKey;
-  if (prev && (hospital < prev[0] || (hospital === prev[0] && item < prev[1]))) c.ordered = false;
-  c.lastKey = [hospital, item];
+  if (hospital < c.lastHospital || (hospital === c.lastHospital && item < c.lastItem)) c.ordered = false;
+  c.lastHospital = hospital;
+  c.lastItem = item;
   return `${line}\t${hospital}\t${item}\t${period}\t${product}\t${ordered}\t${received}\t${amount}\n`;
 }
 
@@ -143,7 +147,7 @@ async function contextOf(ctx: AppContext, tx: Queryable, p: Principal, r: RoundR
   const { first, last } = contractSpan(contractStartOf(r), r.contractMonths);
   return {
     p, hospitals: await hospitalIndex(tx, r.regionCodes), items: await itemIndex(tx, r.id),
-    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()), periods: new Set(), ordered: true,
+    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()), periods: new Set(), ordered: true, lastHospital: 0, lastItem: 0,
   };
 }
 
