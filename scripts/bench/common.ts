@@ -41,9 +41,11 @@ export function rssMiB(pid: number): number {
 
 /** Samples a process's RSS every 50 ms until stopped; returns the peak. */
 export function rssPeak(pid: number) {
-  let peak = rssMiB(pid);
+  /** The process's RSS when sampling started: what it kept of earlier work (V8 collects that garbage when it sees fit). */
+  const start = rssMiB(pid);
+  let peak = start;
   const timer = setInterval(() => { try { peak = Math.max(peak, rssMiB(pid)); } catch { /* exited */ } }, 50);
-  return { stop: () => { clearInterval(timer); return peak; }, reset: () => { peak = rssMiB(pid); } };
+  return { start, stop: () => { clearInterval(timer); return peak; }, reset: () => { peak = rssMiB(pid); } };
 }
 
 export interface Server { proc: ChildProcess; url: string; stop(): Promise<void> }

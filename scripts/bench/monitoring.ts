@@ -144,7 +144,7 @@ export async function run(n: National): Promise<Section> {
 | psql \\copy into a table of the file's columns, primary key (hospital_id, period, item_code, product_id) | ${seconds(copyMs)} s | ${rate(copyMs)} | ${copySize.toFixed(0)} MB |
 | API: PUT /v1/rounds/{id}/usage, month 1 (${first.body.rows} rows, rollups included) | **${seconds(first.ms)} s** | **${rate(first.ms)}** | |
 
-Ratio API / psql \\copy: **${ratio.toFixed(2)}×**. API peak RSS while streaming: **${peak.toFixed(0)} MiB**.
+Ratio API / psql \\copy: **${ratio.toFixed(2)}×**. API peak RSS while streaming: **${peak.toFixed(0)} MiB** (${rss.start.toFixed(0)} MiB as the upload began: the upload itself added ${(peak - rss.start).toFixed(0)} MiB).
 Months 2 … ${MONTHS}: ${monthMs.slice(1).map((ms) => seconds(ms)).join(', ')} s; month 1 again (every key replaced): ${seconds(replaceMs)} s.
 The round's agreements were materialized at the first monitoring read (once per round): ${seconds(prepareMs)} s.
 

@@ -227,7 +227,7 @@ async function ingestion(o: {
 | API: POST /v1/rounds/{id}/demand/bulk (${up.body.rows} rows) | **${seconds(up.ms)} s** | **${rate(up.ms)}** | ${newSize.toFixed(0)} MB (demand, integer keys) |
 
 Ratio API / psql \\copy into the file's own table: **${ratio.toFixed(2)}×** (against the old-layout baseline: ${(oldMs / up.ms).toFixed(2)}×).
-API peak RSS while streaming: **${peak.toFixed(0)} MiB**.
+API peak RSS while streaming: **${peak.toFixed(0)} MiB** (${rss.start.toFixed(0)} MiB as the upload began: the upload itself added ${(peak - rss.start).toFixed(0)} MiB).
 
 The API reads the file once as it streams: each line is checked and mapped to integer keys (hospital, item, preferred manufacturer: an index of the platform's
 hospitals read once per upload), the lines go by COPY into an unlogged staging table of integers, and one INSERT … SELECT ordered by the primary key writes demand
