@@ -25,7 +25,8 @@ and the operator all. Ratios from the group's sums at full precision, 4 places h
   }, async (req, reply) => {
     const p = who(req);
     const r = await visibleRound(ctx.db, p, req.params.id);
-    const m = await svc.getMonitoring(ctx.db, p, r, { ...req.query, now: ctx.clock.now() });
+    // The query's own fields only: a parameter outside the schema (hospitalPath, a test seam) must not reach the service.
+    const m = await svc.getMonitoring(ctx.db, p, r, { asOf: req.query.asOf, groupBy: req.query.groupBy, now: ctx.clock.now() });
     // By hospital a national round answers 50,000 rows (14 MB): the schema's serializer tests each nullable figure
     // against its anyOf (~250 ms); the rows are built field by field to the schema, so JSON.stringify writes the same
     // bytes in ~25 ms (test/api/monitoring.test.ts compares both).
@@ -44,7 +45,8 @@ non_winning_share, price_above_award, supply_shortfall), then hospital, item and
   }, async (req) => {
     const p = who(req);
     const r = await visibleRound(ctx.db, p, req.params.id);
-    return svc.listAlerts(ctx.db, p, r, { ...req.query, now: ctx.clock.now() });
+    const { asOf, type, limit, cursor } = req.query;
+    return svc.listAlerts(ctx.db, p, r, { asOf, type, limit, cursor, now: ctx.clock.now() });
   });
 
   app.get('/v1/price-history', {

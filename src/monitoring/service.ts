@@ -18,6 +18,7 @@ import { decodeCursor, encodeCursor } from '../http/pagination.js';
 import { validation } from '../http/problem.js';
 import { guardMonitoring } from '../rounds/lifecycle.js';
 import type { RoundRow } from '../rounds/mapper.js';
+import { byItemNo } from '../rounds/members.js';
 import { phaseOf } from '../rounds/service.js';
 import {
   ALERT_TYPES, monthsElapsed, periodAt, periodOf, periodText, ratio4, type AlertType, type Figures,
@@ -402,8 +403,6 @@ export async function* agreementMonitoring(db: Db, r: RoundRow, asOf: string | u
              UNION SELECT manufacturer_no FROM monitoring_agreed WHERE round_no = $1) k ON k.no = o.no`, [r.no]);
   const orgId = new Map(orgs.map((o) => [o.no, o.id]));
   const itemCode = new Map(items.map((i) => [i.no, i.code]));
-  const baselines: (string | null)[] = [];
-  for (const i of items) baselines[i.no - 1] = i.baseline;
   const u = 'coalesce(sum(u.received) FILTER (WHERE u.product_no = a.product_no), 0)';
   const rows = db.cursor<AgreementSqlRow>(
     `SELECT a.hospital_no, a.item_no, a.manufacturer_no, ${figuresSql({
@@ -417,7 +416,7 @@ export async function* agreementMonitoring(db: Db, r: RoundRow, asOf: string | u
       WHERE a.round_no = $1 AND $2::text IS NOT NULL
       GROUP BY a.round_no, a.hospital_no, a.item_no
       ORDER BY a.hospital_no, a.item_no`,
-    [r.no, r.id, period, elapsed, r.contractMonths, Array.from({ length: baselines.length }, (_, i) => baselines[i] ?? null)], batch);
+    [r.no, r.id, period, elapsed, r.contractMonths, byItemNo(items.map((i) => ({ no: i.no, value: i.baseline })))], batch);
   for await (const page of rows) {
     yield page.map((a) => {
       const { paidUnitPrice: _p, actualDrop: _d, ...f } = figuresOf(a);

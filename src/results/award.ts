@@ -12,6 +12,7 @@ import type { RoundRow } from '../rounds/mapper.js';
 import { applyTransition, loadRound } from '../rounds/service.js';
 import { guardTransition } from '../rounds/lifecycle.js';
 import { notFound } from '../http/problem.js';
+import { byItemNo } from '../rounds/members.js';
 import { unitCode, unitOfCode, unitSql, type RegionLevel } from './units.js';
 
 /**
@@ -43,9 +44,7 @@ async function stage(tx: Queryable, r: RoundRow): Promise<void> {
   const awarded = await tx.query<{ no: number; ratio: string }>(
     `SELECT i.no, ir.agreed_volume_ratio::text AS ratio FROM item_results ir JOIN items i ON i.round_id = ir.round_id AND i.code = ir.item_code
       WHERE ir.round_id = $1 AND ir.outcome = 'awarded'`, [r.id]);
-  const ratios: (string | null)[] = [];
-  for (const a of awarded) ratios[a.no - 1] = a.ratio;
-  const agreed = agreedSql(Array.from({ length: ratios.length }, (_, i) => ratios[i] ?? null), 'd.quantity');
+  const agreed = agreedSql(byItemNo(awarded.map((a) => ({ no: a.no, value: a.ratio }))), 'd.quantity');
   // Hash aggregation keeps it one pass (a sort of millions of rows costs more than the scan); JIT compiling costs more than it saves.
   await tx.query(`SET LOCAL work_mem = '256MB'`);
   await tx.query('SET LOCAL enable_sort = off');

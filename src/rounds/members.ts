@@ -33,6 +33,16 @@ export async function itemIndex(db: Queryable, roundId: string): Promise<Map<str
   return new Map(rows.map((r) => [r.code, r.no]));
 }
 
+/**
+ * Values by item number as a dense array (index = no − 1, null where an item has none): a SQL array
+ * parameter read as `($n::type[])[item_no]`, so a plan does not depend on the small tables' statistics.
+ */
+export function byItemNo<T>(rows: readonly { no: number; value: T }[]): (T | null)[] {
+  const out: (T | null)[] = Array.from({ length: Math.max(0, ...rows.map((r) => r.no)) }, () => null);
+  for (const r of rows) out[r.no - 1] = r.value;
+  return out;
+}
+
 /** SQL: is the organization `h` under one of the regions in parameter `regionsParam` (a text[])? */
 export const inRegionsSql = (h: string, regionsParam: string) =>
   `EXISTS (SELECT 1 FROM unnest(${regionsParam}::text[]) rc WHERE starts_with(${h}.region_code, regexp_replace(rc, '(00)+$', '')))`;

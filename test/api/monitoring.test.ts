@@ -423,6 +423,10 @@ describe('monitoring', () => {
         if (asOf >= '2026-06') expect(totals, asOf).toEqual(months);
         else expect(totals.rows.map((t) => t.used), asOf).not.toEqual(months.rows.map((m) => m.used));
       }
+      // Over HTTP the read path is the server's choice: a hospitalPath in the query string is not passed on.
+      const plain = await mon(x.alliance.h, 'groupBy=hospital&asOf=2026-04');
+      expect(plain.status).toBe(200);
+      expect((await mon(x.alliance.h, 'groupBy=hospital&asOf=2026-04&hospitalPath=totals')).body).toEqual(plain.body);
       // Migration 0008 fills the totals of rounds monitored before it from the month × hospital rollup.
       const before = await getMonitoring(x.t.db, null, r, { asOf: '2027-06', groupBy: 'hospital', hospitalPath: 'totals' });
       const backfill = readFileSync(new URL('../../migrations/0008_monitoring_totals.sql', import.meta.url), 'utf8').split('--> statement-breakpoint')[1];
