@@ -22,6 +22,11 @@ export default tseslint.config(
     },
   },
   {
+    // The build script is plain JavaScript run by Node (it runs before anything is compiled).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // The server and the jobs: `any` switches the type checker off where the schemas should reach.
     files: ['src/**/*.ts', 'jobs/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },

@@ -11,6 +11,7 @@ import { Relay } from './relay.js';
 import { Runner } from './runner.js';
 import { startWorkers, type Workers } from './workers.js';
 import type { Processors } from './processors/types.js';
+import { JOB_KINDS } from './processors/kinds.js';
 
 export type JobSide = Jobs & {
   /** Begins running (or relaying) jobs of `ctx`. */
@@ -22,7 +23,8 @@ export interface JobSideOptions {
   prefix: string;
   /** The first retry's delay (doubling after each failure). */
   backoffMs: number;
-  processors: Processors;
+  /** Null in an API process with Redis: it relays by kind (JOB_KINDS) and runs nothing. */
+  processors: Processors | null;
   /** Run BullMQ workers in this process (the worker, tests); API processes only relay. */
   work?: boolean;
   /** Embedded runner: arm timers for future jobs (tests with a manual clock call runDue instead). */
@@ -34,10 +36,13 @@ export interface JobSideOptions {
 
 export function jobSide(o: JobSideOptions): JobSide {
   if (!o.redisUrl) {
+    if (!o.processors) throw new Error('embedded mode runs the jobs in process: processors are required');
     return new Runner(o.processors, { timers: o.timers });
   }
+  if (o.work && !o.processors) throw new Error('a worker needs its processors');
+  const processors = o.processors;
   const redis = redisConnection(o.redisUrl);
-  const queues = openQueues(Object.keys(o.processors), { url: o.redisUrl, prefix: o.prefix, backoffMs: o.backoffMs }, redis);
+  const queues = openQueues(processors ? Object.keys(processors) : [...JOB_KINDS], { url: o.redisUrl, prefix: o.prefix, backoffMs: o.backoffMs }, redis);
   const relay = new Relay(queues, redis, o.pollMs);
   let workers: Workers | null = null;
   let workerRedis: ReturnType<typeof redisConnection> | null = null;
@@ -48,9 +53,9 @@ export function jobSide(o: JobSideOptions): JobSide {
     kick: () => relay.kick(),
     async start(ctx) {
       relay.start(ctx);
-      if (o.work) {
+      if (o.work && processors) {
         workerRedis = redisConnection(o.redisUrl!);
-        workers = startWorkers(ctx, o.processors, { prefix: o.prefix, connection: workerRedis, lockMs: o.lockMs });
+        workers = startWorkers(ctx, processors, { prefix: o.prefix, connection: workerRedis, lockMs: o.lockMs });
       }
     },
     async close() {

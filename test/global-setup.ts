@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { createDb } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
+import { buildDist } from '../scripts/build.mjs';
+import { BUILT_DIR } from './built.js';
 
 export const TEMPLATE = `jicai_tpl_${process.pid}`;
 /**
@@ -21,6 +23,8 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
  * migrations again (copying 40 MB is a fraction of migrating, and the embedded mode is on disk too).
  */
 export default async function setup({ provide }: { provide: (k: string, v: string) => void }) {
+  // The process tests run the built entry points (test/built.ts).
+  await buildDist({ outdir: BUILT_DIR });
   const url = process.env.DATABASE_URL;
   if (!url) {
     const root = mkdtempSync(join(tmpdir(), 'jicai-pglite-tpl-'));

@@ -50,10 +50,24 @@ export function rssPeak(pid: number) {
 
 export interface Server { proc: ChildProcess; url: string; stop(): Promise<void> }
 
-/** Starts a TypeScript entry point as its own process (one process: node --import tsx) and waits for `healthPath`. */
-export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health'): Promise<Server> {
+/** Where the bench builds the entry points it starts: src/ and jobs/ as `npm start` builds them, and its bare server. */
+const BUILT = `${DIR}/dist`;
+
+/** Builds what the bench runs, as production runs it (`npm start` builds dist/ first: scripts/build.mjs). */
+export async function buildEntries(): Promise<void> {
+  const { buildDist } = await import('../build.mjs');
+  await buildDist({ outdir: BUILT, extra: ['scripts/bench/bare-server.ts'] });
+}
+
+/** Node's arguments for a TypeScript entry point, run from the bench's build (or from the sources through tsx, as `npm run dev`). */
+export function nodeArgs(entry: string, fromSources = false): string[] {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
-  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  return [...prof, ...(fromSources ? ['--import', 'tsx', entry] : [`${BUILT}/${entry.replace(/\.ts$/, '.js')}`])];
+}
+
+/** Starts an entry point (src/server.ts, …) as its own process from the bench's build and waits for `healthPath`. */
+export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health', fromSources = false): Promise<Server> {
+  const proc = spawn(process.execPath, nodeArgs(entry, fromSources), { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   // A bench that fails must not leave its servers holding the ports.
   process.on('exit', () => proc.kill('SIGKILL'));
   proc.once('exit', (code, signal) => { if (code !== 0) console.error(`${entry} exited with ${code ?? signal}`); });
@@ -74,10 +88,16 @@ export async function startServer(entry: string, env: Record<string, string>, he
 export type ApiClient = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<any>;
 
 export function apiClient(url: string, token: string): ApiClient {
+  const send = (method: string, path: string, body: unknown, headers: Record<string, string>) => fetch(url + path, {
+    method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return async (method, path, body, headers = {}) => {
-    const res = await fetch(url + path, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    // A keep-alive socket idle for the server's keepAliveTimeout (the bench's psql baselines run for a minute on a slow
+    // disk) may be closed as the request goes out: a GET is sent again once, on a new socket.
+    const res = await send(method, path, body, headers).catch((err: Error & { cause?: { code?: string } }) => {
+      if (method !== 'GET' || err.cause?.code !== 'UND_ERR_SOCKET') throw err;
+      return send(method, path, body, headers);
     });
     const text = await res.text();
     const json = text ? JSON.parse(text) : undefined;

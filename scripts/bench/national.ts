@@ -9,9 +9,10 @@ import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { newOpeningKeyPair } from '../../src/bids/custody.js';
+import { startupMemory } from './startup-memory.js';
 import { randomBytes } from 'node:crypto';
 import {
-  DIR, PROVINCES, REDIS_URL, apiClient, fmtInt, freshDatabase, psql, psqlTimed, relationMB, rssPeak, seconds, startServer, upload,
+  DIR, PROVINCES, REDIS_URL, apiClient, fmtInt, freshDatabase, nodeArgs, psql, psqlTimed, relationMB, rssPeak, seconds, startServer, upload,
   type ApiClient, type Section, type Server,
   benchPort,
 } from './common.js';
@@ -55,11 +56,12 @@ export async function national(): Promise<National> {
     JICAI_QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
   };
   const api = await startServer('src/server.ts', env);
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], {
+  const worker = spawn(process.execPath, nodeArgs('jobs/main.ts'), {
     env: { ...process.env, ...env, JICAI_OPENING_PRIVATE_KEY: opening.privatePem }, stdio: ['ignore', 'inherit', 'inherit'],
   });
   process.on('exit', () => worker.kill('SIGKILL'));
   const pid = api.proc.pid!;
+  const sections: Section[] = [await startupMemory(pid, env)];
   const op = apiClient(api.url, master);
   const token = async (orgId: string) => (await op('POST', `/v1/organizations/${orgId}/tokens`, { name: 'bench' })).token as string;
 
@@ -117,7 +119,6 @@ export async function national(): Promise<National> {
   }
 
   // ---- demand: the same 3,000,000-line file through psql \copy (twice: the file's own table, and the old demand layout) and the API
-  const sections: Section[] = [];
   const roundId = await makeRound('national scale', 15 * 60_000);
   const hospitals = psql(DB, `SELECT id, external_id FROM organizations WHERE kind = 'hospital' ORDER BY no`).trim().split('\n').map((l) => l.split('|'));
   const hospitalIds = hospitals.map((h) => h[0]);

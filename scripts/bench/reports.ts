@@ -2,19 +2,19 @@
  * Reports at national scale (issue #13): the round_summary xlsx of the
  * awarded national round (60 items, 50,000 hospitals: the Hospitals sheet is
  * the large one) and the monitoring csv (one line per agreement, 3,000,000),
- * each made by a real worker process (`node --import tsx jobs/main.ts`, as
+ * each made by a real worker process (`node dist/jobs/main.js`, as
  * `npm run worker`), timed from the request to done, with the worker's peak
  * RSS sampled from /proc; then each file downloaded through the API.
  * BENCH_REPORT_FORMATS adds other round_summary formats (e.g. json,html).
  */
 import { spawn } from 'node:child_process';
-import { fmtInt, rssMiB, rssPeak, seconds, type Section, type Target } from './common.js';
+import { fmtInt, nodeArgs, rssMiB, rssPeak, seconds, type Section, type Target } from './common.js';
 import type { National } from './national.js';
 
 interface Measured { label: string; ms: number; rssMiB: number; bytes: number; lines: number | null; downloadMs: number }
 
 async function startWorker(n: National) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], { env: { ...process.env, ...n.env, JICAI_OPENING_PRIVATE_KEY: n.openingPrivatePem }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, nodeArgs('jobs/main.ts'), { env: { ...process.env, ...n.env, JICAI_OPENING_PRIVATE_KEY: n.openingPrivatePem }, stdio: ['ignore', 'pipe', 'inherit'] });
   process.on('exit', () => proc.kill('SIGKILL'));
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d) => { if (String(d).includes('jicai worker:')) resolve(); });

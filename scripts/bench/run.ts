@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { DIR, psql, type Section } from './common.js';
+import { DIR, buildEntries, psql, type Section } from './common.js';
 import { BIDS, DB, HOSPITALS, ITEMS, national } from './national.js';
 import * as bids from './bids.js';
 import * as agreements from './agreements.js';
@@ -25,6 +25,8 @@ const MODULES: Record<string, { run: (n: Awaited<ReturnType<typeof national>>) =
 
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const started = Date.now();
+// The API and the workers run as built JavaScript, as `npm start` and `npm run worker` run them.
+await buildEntries();
 const n = await national();
 const sections: Section[] = [...n.sections];
 function write(partial: boolean) {
@@ -36,7 +38,7 @@ ${partial ? `\n**Partial run**: the modules after ${done.at(-1) ?? 'the national
 
 Written by \`npm run bench\` (scripts/bench/run.ts) on ${new Date().toISOString().slice(0, 10)} in ${((Date.now() - started) / 60_000).toFixed(0)} minutes.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; PostgreSQL ${pg} and Redis on the same machine;
-the API runs as its own process (\`node --import tsx src/server.ts\`, LOG_LEVEL=warn) against a fresh database \`${DB}\`.
+the API runs as its own process, built as \`npm start\` builds it (\`node dist/src/server.js\`, LOG_LEVEL=warn), against a fresh database \`${DB}\`.
 Rerun: \`npm run bench\` (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379; BENCH_HOSPITALS, BENCH_ITEMS, BENCH_BIDS and the modules' own
 variables scale it; BENCH_ONLY picks modules). Every figure is from one run on a 2-core machine that also runs PostgreSQL and the load generator.
 

@@ -7,6 +7,7 @@ import { spkiOf } from '../../src/bids/custody.js';
 import { noJobs } from '../../src/http/health.js';
 import { bearer, client, count, MASTER, op } from '../helpers.js';
 import { maker, round, world, type World } from './round-fixture.js';
+import { builtEntry } from '../built.js';
 
 /** SECURITY.md "Nothing secret at rest" and "Revocation". */
 describe('tokens', () => {
@@ -78,7 +79,7 @@ describe('tokens', () => {
   // Two processes need a database both can reach: PostgreSQL (PGlite lives in one process).
   it.runIf(!!process.env.DATABASE_URL)('revokes at once across two processes', async () => {
     const port = await freePort();
-    const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const proc: ChildProcess = spawn(process.execPath, builtEntry('src/server.ts'), {
       env: {
         ...process.env, DATABASE_URL: w.t.url!, REDIS_URL: '', PORT: String(port), LOG_LEVEL: 'silent', JICAI_MASTER_KEY: MASTER,
         JICAI_OPENING_PUBLIC_KEY: spkiOf(w.t.ctx.config.openingKey.publicKey).toString('base64'), JICAI_OPENING_PRIVATE_KEY: '',

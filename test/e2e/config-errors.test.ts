@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openingKeys } from './processes.js';
+import { builtEntry } from '../built.js';
 
 /**
  * A configuration error stops the API and the worker at start with one clear
@@ -21,7 +22,7 @@ function start(entry: string, env: Record<string, string>): Promise<{ code: numb
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR']) if (process.env[k]) base[k] = process.env[k];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const p = spawn(process.execPath, builtEntry(entry), {
       cwd: process.cwd(), env: { ...base, JICAI_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

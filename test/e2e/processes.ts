@@ -1,10 +1,12 @@
 import { newOpeningKeyPair } from '../../src/bids/custody.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { builtEntry } from '../built.js';
 
 /**
  * Child processes for the end-to-end tests that need real sockets: the API
- * (src/server.ts) and the worker (jobs/main.ts), each with its own environment;
+ * (src/server.ts) and the worker (jobs/main.ts), run from the tests' build as
+ * production runs them (test/built.ts), each with its own environment;
  * their output is kept for the assertions and for the failure message.
  */
 export interface Proc {
@@ -39,7 +41,7 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
 }
 
 export function spawnNode(name: string, entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: process.cwd(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, builtEntry(entry), { cwd: process.cwd(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -9,6 +9,7 @@ import { enqueue } from '../../src/outbox/service.js';
 import { MASTER, op } from '../helpers.js';
 import { award, bid, maker, open, round, world, type Maker, type Round, type World } from '../api/round-fixture.js';
 import { csvRecords, generations, haveChromium, rawGet, settled, viewInChromium, workbook } from '../api/report-files.js';
+import { builtEntry } from '../built.js';
 
 /**
  * Production mode end to end: the API (here, in the test process) only writes
@@ -52,7 +53,7 @@ class OwnRedis {
 interface Worker { proc: ChildProcess; output: string[]; exited: Promise<number | null> }
 
 function startWorker(w: World, redisUrl: string): Worker {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], {
+  const proc = spawn(process.execPath, builtEntry('jobs/main.ts'), {
     env: {
       PATH: process.env.PATH, DATABASE_URL: w.t.url!, REDIS_URL: redisUrl, JICAI_QUEUE_PREFIX: w.t.ctx.config.queuePrefix,
       JICAI_MASTER_KEY: MASTER,

@@ -9,7 +9,7 @@ import { enqueue, waitForJob } from '../../src/outbox/service.js';
 import { dropRedisPrefix, spawnNode, waitFor, type Proc, openingKeys } from './processes.js';
 
 /**
- * A worker (`node --import tsx jobs/main.ts`) SIGKILLed in the middle of a slow job: BullMQ's stall check hands
+ * A worker (`node dist/jobs/main.js`, built as `npm run worker` builds it) SIGKILLed in the middle of a slow job: BullMQ's stall check hands
  * the job to a second worker, which runs it to the end; the job completes once (one "done", the outbox row done).
  * The slow kind is test-only (jobs/processors/test-only.ts: NODE_ENV=test and JICAI_TEST_ONLY_PROCESSORS=1).
  * PG mode with Redis only: skipped without DATABASE_URL and REDIS_URL.
