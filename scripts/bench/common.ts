@@ -60,13 +60,13 @@ export async function buildEntries(): Promise<void> {
 }
 
 /** Node's arguments for a TypeScript entry point, run from the bench's build (or from the sources through tsx, as `npm run dev`). */
-export function nodeArgs(entry: string, fromSources = false): string[] {
+export function nodeArgs(entry: string, fromSources = process.env.BENCH_FROM_SOURCES === '1'): string[] {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
   return [...prof, ...(fromSources ? ['--import', 'tsx', entry] : [`${BUILT}/${entry.replace(/\.ts$/, '.js')}`])];
 }
 
 /** Starts an entry point (src/server.ts, …) as its own process from the bench's build and waits for `healthPath`. */
-export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health', fromSources = false): Promise<Server> {
+export async function startServer(entry: string, env: Record<string, string>, healthPath = '/health', fromSources?: boolean): Promise<Server> {
   const proc = spawn(process.execPath, nodeArgs(entry, fromSources), { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   // A bench that fails must not leave its servers holding the ports.
   process.on('exit', () => proc.kill('SIGKILL'));

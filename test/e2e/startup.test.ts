@@ -58,7 +58,8 @@ describe('npm start', () => {
   it('builds dist/ and serves the API from it on the embedded default', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jicai-npm-start-'));
     const port = await freePort();
-    const proc = spawn('npm', ['start'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, JICAI_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'silent' } });
+    // Its own process group: npm runs the script under sh, which does not pass a SIGTERM on; the test stops them all.
+    const proc = spawn('npm', ['start'], { detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, JICAI_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'silent' } });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => { out += String(d); });
     proc.stderr.on('data', (d: Buffer) => { out += String(d); });
@@ -77,8 +78,12 @@ describe('npm start', () => {
       // Served by the built files, not by the TypeScript sources: the migrations were found beside them.
       expect(existsSync('dist/src/server.js') && existsSync('dist/migrations/meta/_journal.json')).toBe(true);
     } finally {
-      proc.kill('SIGTERM');
+      process.kill(-proc.pid!, 'SIGTERM');
       await exited;
+      // The server itself has ended too (its SIGTERM shutdown), not only npm: no process of the group is left.
+      const alive = () => { try { process.kill(-proc.pid!, 0); return true; } catch { return false; } };
+      for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(alive()).toBe(false);
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
