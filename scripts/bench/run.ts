@@ -35,7 +35,7 @@ const calibration = (() => {
   const best = (f: () => number) => Math.min(f(), f(), f());
   const pgMs = best(() => { const t0 = performance.now(); psql('postgres', 'SELECT sum(i) FROM generate_series(1, 10000000) i'); return performance.now() - t0; });
   const nodeMs = best(() => { const t0 = performance.now(); let x = 0; for (let i = 0; i < 3e8; i++) x += i % 7; return x < 0 ? 0 : performance.now() - t0; });
-  return `PostgreSQL \`SELECT sum(i) FROM generate_series(1, 10000000) i\`: ${pgMs.toFixed(0)} ms; Node, 3 × 10^8 iterations of a plain loop: ${nodeMs.toFixed(0)} ms (machine speed, best of 3).`;
+  return `PostgreSQL \`SELECT sum(i) FROM generate_series(1, 10000000) i\` ${pgMs.toFixed(0)} ms; Node, 3 × 10^8 iterations of a plain loop, ${nodeMs.toFixed(0)} ms (best of 3).`;
 })();
 const n = await national();
 const sections: Section[] = [...n.sections];
@@ -48,8 +48,8 @@ ${partial ? `\n**Partial run**: the modules after ${done.at(-1) ?? 'the national
 
 Written by \`npm run bench\` (scripts/bench/run.ts) on ${new Date().toISOString().slice(0, 10)} in ${((Date.now() - started) / 60_000).toFixed(0)} minutes.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; PostgreSQL ${pg} and Redis on the same machine;
-${calibration}
 the API runs as its own process, built as \`npm start\` builds it (\`node dist/src/server.js\`, LOG_LEVEL=warn), against a fresh database \`${DB}\`.
+Speed of this machine: ${calibration}
 Rerun: \`npm run bench\` (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379; BENCH_HOSPITALS, BENCH_ITEMS, BENCH_BIDS and the modules' own
 variables scale it; BENCH_ONLY picks modules). Every figure is from one run on a 2-core machine that also runs PostgreSQL and the load generator.
 
