@@ -58,7 +58,7 @@ describe('npm start', () => {
   it('builds dist/ and serves the API from it on the embedded default', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jicai-npm-start-'));
     const port = await freePort();
-    // Its own process group: npm runs the script under sh, which does not pass a SIGTERM on; the test stops them all.
+    // Its own process group, so that whatever outlives npm can be found (and cleaned up) below.
     const proc = spawn('npm', ['start'], { detached: true, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, JICAI_DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'silent' } });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => { out += String(d); });
@@ -78,12 +78,15 @@ describe('npm start', () => {
       // Served by the built files, not by the TypeScript sources: the migrations were found beside them.
       expect(existsSync('dist/src/server.js') && existsSync('dist/migrations/meta/_journal.json')).toBe(true);
     } finally {
-      process.kill(-proc.pid!, 'SIGTERM');
+      // A SIGTERM to npm alone, as a process manager sends it: npm passes it to its child, and the script `exec`s node so
+      // that the child is the server (under `sh -c`, sh took the signal and the server ran on, orphaned).
+      proc.kill('SIGTERM');
       await exited;
-      // The server itself has ended too (its SIGTERM shutdown), not only npm: no process of the group is left.
       const alive = () => { try { process.kill(-proc.pid!, 0); return true; } catch { return false; } };
       for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(alive()).toBe(false);
+      const left = alive();
+      if (left) process.kill(-proc.pid!, 'SIGKILL');
+      expect(left, 'a process of `npm start` outlived its SIGTERM').toBe(false);
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
