@@ -2,8 +2,8 @@
  * `npm run build` (and before `npm start` / `npm run worker`): the API and the worker as plain JavaScript in dist/.
  *
  * Why not `node --import tsx` in production: tsx compiles every module at load time on a loader thread of its
- * own and keeps the sources; an idle API measured 217 MiB RSS under tsx against 141 MiB as built JavaScript
- * (docs/benchmarks.md "API memory"). The transform is esbuild's, the same one tsx and vitest apply, file by
+ * own and keeps the sources; an idle API measured 211 MiB RSS under tsx against 132 MiB as built JavaScript
+ * (docs/benchmarks.md "API memory at start"). The transform is esbuild's, the same one tsx and vitest apply, file by
  * file (no bundling), so dist/ runs the code the tests ran; types are checked by `npm test` (tsc), not here.
  *
  * Plain JavaScript so that it runs before anything is compiled.

@@ -86,8 +86,8 @@ describe('npm start', () => {
       for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
       const left = alive();
       if (left) process.kill(-proc.pid!, 'SIGKILL');
-      expect(left, 'a process of `npm start` outlived its SIGTERM').toBe(false);
       rmSync(dir, { recursive: true, force: true });
+      expect(left, 'a process of `npm start` outlived its SIGTERM').toBe(false);
     }
   }, 120_000);
 });
