@@ -62,7 +62,9 @@ export async function buildEntries(): Promise<void> {
 /** Node's arguments for a TypeScript entry point, run from the bench's build (or from the sources through tsx, as `npm run dev`). */
 export function nodeArgs(entry: string, fromSources = process.env.BENCH_FROM_SOURCES === '1'): string[] {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof'] : [];
-  return [...prof, ...(fromSources ? ['--import', 'tsx', entry] : [`${BUILT}/${entry.replace(/\.ts$/, '.js')}`])];
+  // BENCH_NODE_FLAGS: node or V8 flags for the processes the bench starts (--trace-gc, say, to see what an RSS figure is made of).
+  const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : [];
+  return [...prof, ...flags, ...(fromSources ? ['--import', 'tsx', entry] : [`${BUILT}/${entry.replace(/\.ts$/, '.js')}`])];
 }
 
 /** Starts an entry point (src/server.ts, …) as its own process from the bench's build and waits for `healthPath`. */

@@ -176,7 +176,8 @@ migration 0008). The grouped reads of the alliance, the operator and (except by 
 totals fixed at award (monitoring_agreed*), never the usage rows. By hospital, the round's 50,000 rows are its hospitals' totals as kept when no
 month after asOf holds usage (the default asOf, the current month, since later months are refused); otherwise the totals less the months after
 asOf, or the months up to asOf summed, whichever reads fewer months. Figures (ratios, rounding) are computed in SQL beside the sums (the twin of
-src/rules/monitoring.ts figures(), tested against it), and the API runs without JIT. A hospital's
+src/rules/monitoring.ts figures(), tested against it; ratios of integer sums in int8 arithmetic, migration 0009), the hospital ids come by one
+hash join, PostgreSQL writes each row's JSON (row_to_json) and the API sends the rows as written, and the API runs without JIT. A hospital's
 reads, and a manufacturer's by hospital, sum the usage of their own agreements. Alerts walk the caller's agreements in key order, each summing its
 own usage rows by primary key in a correlated aggregate (no hash built per row) and listing its alerts in a per-agreement subquery, under one
 LIMIT, so a page costs its rows (a \`?type=\` whose alerts are rare walks further).

@@ -145,6 +145,9 @@ export const demand = pgTable('demand', {
   quantity: integer('quantity').notNull(),
   itemNo: smallint('item_no').notNull(),
   preferredNo: integer('preferred_no'),
+  // The hospital's city (organizations.city, fixed as an organization's region is; its province is city / 100), so that
+  // award groups the round's demand by supply unit without joining every line to its hospital (migration 0010).
+  city: smallint('city').notNull(),
 }, (t) => [
   primaryKey({ columns: [t.roundNo, t.hospitalNo, t.itemNo] }),
   check('demand_quantity_check', sql`${t.quantity} > 0`),

@@ -32,7 +32,8 @@ export async function putDemand(ctx: AppContext, p: Principal, roundId: string, 
     // The old line (if any) and the new one, in one statement; the item's totals move by the difference.
     await tx.query(
       `WITH old AS (SELECT quantity FROM demand WHERE round_no = $1 AND hospital_no = $2 AND item_no = $3),
-       up AS (INSERT INTO demand (round_no, hospital_no, item_no, quantity, preferred_no) VALUES ($1, $2, $3, $4, $5)
+       up AS (INSERT INTO demand (round_no, hospital_no, item_no, quantity, preferred_no, city)
+              VALUES ($1, $2, $3, $4, $5, (SELECT city FROM organizations WHERE no = $2))
               ON CONFLICT (round_no, hospital_no, item_no) DO UPDATE SET quantity = EXCLUDED.quantity, preferred_no = EXCLUDED.preferred_no)
        INSERT INTO demand_totals (round_no, item_no, hospitals, quantity)
        SELECT $1, $3, CASE WHEN EXISTS (SELECT 1 FROM old) THEN 0 ELSE 1 END, $4 - coalesce((SELECT quantity FROM old), 0)
@@ -48,7 +49,7 @@ export const DEMAND_FIELDS = ['hospitalId', 'hospitalExternalId', 'itemCode', 'q
 /** What a demand line is checked against: the platform's hospitals (in or out of the round), the round's items, manufacturers. */
 export interface DemandIndex { hospitals: HospitalIndex; items: Map<string, number>; manufacturers: Map<string, number> }
 
-type LineResult = { hospitalNo: number; itemNo: number; quantity: number; preferredNo: number | null } | { error: string; malformed?: boolean };
+type LineResult = { hospitalNo: number; city: number; itemNo: number; quantity: number; preferredNo: number | null } | { error: string; malformed?: boolean };
 
 const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
@@ -87,25 +88,48 @@ export function demandLine(r: Record<string, unknown>, ix: DemandIndex): LineRes
     if (m === undefined) return { error: `unknown manufacturer ${echo(pref).slice(1, -1)}` };
     preferredNo = m;
   }
-  return { hospitalNo: h.no, itemNo, quantity, preferredNo };
+  return { hospitalNo: h.no, city: h.city, itemNo, quantity, preferredNo };
+}
+
+/**
+ * What an upload's lines showed as they streamed: whether their keys came in primary-key order (then the
+ * INSERT needs no sort of the staged lines) and, per item, the hospitals and quantity (a round's first upload
+ * sets demand_totals from these instead of summing what it wrote). Whole quantities ≤ MAX_QUANTITY: a sum
+ * of millions of them stays an exact integer in a double.
+ */
+class Streamed {
+  ordered = true;
+  private lastHospital = -1;
+  private lastItem = -1;
+  readonly items = new Map<number, { hospitals: number; quantity: number }>();
+  saw(hospitalNo: number, itemNo: number, quantity: number) {
+    if (hospitalNo < this.lastHospital || (hospitalNo === this.lastHospital && itemNo <= this.lastItem)) this.ordered = false;
+    this.lastHospital = hospitalNo;
+    this.lastItem = itemNo;
+    const t = this.items.get(itemNo);
+    if (t) { t.hospitals++; t.quantity += quantity; } else this.items.set(itemNo, { hospitals: 1, quantity });
+  }
 }
 
 // Integers only: the COPY line needs no escaping (copyLine's general path costs a regex per value).
-const stageLine = (ix: DemandIndex) => ({ line, record }: BulkRecord) => {
+const stageLine = (ix: DemandIndex, seen: Streamed) => ({ line, record }: BulkRecord) => {
   const d = demandLine(record, ix);
-  return 'error' in d ? d : `${line}\t${d.hospitalNo}\t${d.quantity}\t${d.itemNo}\t${d.preferredNo ?? '\\N'}\n`;
+  if ('error' in d) return d;
+  seen.saw(d.hospitalNo, d.itemNo, d.quantity);
+  return `${line}\t${d.hospitalNo}\t${d.quantity}\t${d.itemNo}\t${d.preferredNo ?? '\\N'}\t${d.city}\n`;
 };
 
-const INSERT_DEMAND = `INSERT INTO demand (round_no, hospital_no, quantity, item_no, preferred_no)
-  SELECT $1, hospital_no, quantity, item_no, preferred_no FROM demand_stage ORDER BY hospital_no, item_no`;
-const UPSERT_DEMAND = `${INSERT_DEMAND}
+const insertDemand = (sorted: boolean) => `INSERT INTO demand (round_no, hospital_no, quantity, item_no, preferred_no, city)
+  SELECT $1, hospital_no, quantity, item_no, preferred_no, city FROM demand_stage ${sorted ? '' : 'ORDER BY hospital_no, item_no'}`;
+const upsertDemand = (sorted: boolean) => `${insertDemand(sorted)}
   ON CONFLICT (round_no, hospital_no, item_no) DO UPDATE SET quantity = EXCLUDED.quantity, preferred_no = EXCLUDED.preferred_no`;
 
 /**
  * All-or-nothing upload: each line is checked and mapped to integer keys as it
  * streams (line-numbered errors, the first 100), the lines go by COPY into an
- * unlogged staging table, and one INSERT writes them (an upsert once the round
- * has demand). A key repeated in the upload fails the INSERT; SQL then names both lines.
+ * unlogged staging table, and one INSERT writes them in primary-key order (an
+ * upsert once the round has demand). A key repeated in the upload fails the
+ * INSERT; SQL then names both lines.
  */
 export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string, body: BulkBody) {
   return ctx.db.transaction(async (tx) => {
@@ -114,10 +138,11 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     const ix: DemandIndex = {
       hospitals: await hospitalIndex(tx, r.regionCodes), items: await itemIndex(tx, roundId), manufacturers: await manufacturerIndex(tx),
     };
-    await tx.query(`CREATE TEMP TABLE demand_stage (line int, hospital_no int, quantity int, item_no smallint, preferred_no int) ON COMMIT DROP`);
+    await tx.query(`CREATE TEMP TABLE demand_stage (line int, hospital_no int, quantity int, item_no smallint, preferred_no int, city smallint) ON COMMIT DROP`);
     const errors = new LineErrors();
     const counter = { rows: 0 };
-    await tx.copyFrom('COPY demand_stage FROM STDIN', copyStream(readBulkBatches(body, DEMAND_FIELDS), errors, counter, stageLine(ix), ctx.config.maxUploadRows));
+    const seen = new Streamed();
+    await tx.copyFrom('COPY demand_stage FROM STDIN', copyStream(readBulkBatches(body, DEMAND_FIELDS), errors, counter, stageLine(ix, seen), ctx.config.maxUploadRows));
     if (errors.any) throw errors.problem();
     if (counter.rows === 0) throw invalidInput('The upload has no records');
     // The sort and the merge fit in memory; JIT compiling costs more than it saves on these plain statements.
@@ -125,8 +150,9 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     await tx.query('SET LOCAL jit = off');
     // A round's first upload is a plain INSERT: the conflict checks of an upsert cost a third of the merge.
     const [{ first }] = await tx.query<{ first: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM demand WHERE round_no = $1) AS first', [r.no]);
+    let inserted = first;
     try {
-      await tx.savepoint((sp) => sp.query(first ? INSERT_DEMAND : UPSERT_DEMAND, [r.no]));
+      await tx.savepoint((sp) => sp.query(first ? insertDemand(seen.ordered) : upsertDemand(seen.ordered), [r.no]));
     } catch (e) {
       // 21000: the upsert met a key twice; 23505: the insert met a key twice, or a row another
       // request committed since the check above. The savepoint has undone the attempt.
@@ -139,12 +165,21 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
         throw dup.problem();
       }
       if (code !== '23505') throw e;
-      await tx.query(UPSERT_DEMAND, [r.no]);
+      await tx.query(upsertDemand(seen.ordered), [r.no]);
+      inserted = false;
     }
+    // What the upload inserted alone is the round's demand: its totals are the streamed ones (a pass over
+    // 3,000,000 rows saved); after an upsert they are summed from the round's demand.
+    const items = [...seen.items];
     await tx.query(
-      `INSERT INTO demand_totals (round_no, item_no, hospitals, quantity)
-       SELECT round_no, item_no, count(*)::int, sum(quantity) FROM demand WHERE round_no = $1 GROUP BY round_no, item_no
-       ON CONFLICT (round_no, item_no) DO UPDATE SET hospitals = EXCLUDED.hospitals, quantity = EXCLUDED.quantity`, [r.no]);
+      inserted
+        ? `INSERT INTO demand_totals (round_no, item_no, hospitals, quantity)
+           SELECT $1, * FROM unnest($2::smallint[], $3::int[], $4::bigint[])
+           ON CONFLICT (round_no, item_no) DO UPDATE SET hospitals = EXCLUDED.hospitals, quantity = EXCLUDED.quantity`
+        : `INSERT INTO demand_totals (round_no, item_no, hospitals, quantity)
+           SELECT round_no, item_no, count(*)::int, sum(quantity) FROM demand WHERE round_no = $1 GROUP BY round_no, item_no
+           ON CONFLICT (round_no, item_no) DO UPDATE SET hospitals = EXCLUDED.hospitals, quantity = EXCLUDED.quantity`,
+      inserted ? [r.no, items.map(([no]) => no), items.map(([, t]) => t.hospitals), items.map(([, t]) => String(t.quantity))] : [r.no]);
     await tx.query('ANALYZE demand');
     await appendEvent(tx, roundId, { type: 'demand.uploaded', actor: actorOf(p), at: ctx.clock.now(), data: { rows: counter.rows } });
     return { rows: counter.rows };

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 
 export const ProblemSchema = Type.Object({
   type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(),
@@ -25,3 +26,9 @@ export const DecimalInput = Type.String({ pattern: '^[0-9]{1,12}(\\.[0-9]{1,8})?
 export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+/**
+ * Sends a body already written as JSON (by PostgreSQL, for the large reads) past the route's typed
+ * serializer; the route's tests compare such bodies, byte for byte, with what its response schema writes.
+ */
+export const sendJsonText = (reply: FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body);

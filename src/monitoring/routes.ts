@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { roles, who } from '../http/auth.js';
-import { IdParam, responses } from '../http/schemas.js';
+import { IdParam, responses, sendJsonText } from '../http/schemas.js';
 import { onRound } from '../rounds/access.js';
 import { visibleRound } from '../rounds/service.js';
 import { priceHistory } from './price-history.js';
@@ -26,12 +26,11 @@ and the operator all. Ratios from the group's sums at full precision, 4 places h
     const p = who(req);
     const r = await visibleRound(ctx.db, p, req.params.id);
     // The query's own fields only: a parameter outside the schema (hospitalPath, a test seam) must not reach the service.
-    const m = await svc.getMonitoring(ctx.db, p, r, { asOf: req.query.asOf, groupBy: req.query.groupBy, now: ctx.clock.now() });
-    // By hospital a national round answers 50,000 rows (14 MB): the schema's serializer tests each nullable figure
-    // against its anyOf (~250 ms); the rows are built field by field to the schema, so JSON.stringify writes the same
-    // bytes in ~25 ms (test/api/monitoring.test.ts compares both).
-    reply.type('application/json; charset=utf-8').serializer(JSON.stringify);
-    return m;
+    const m = await svc.getMonitoringJson(ctx.db, p, r, { asOf: req.query.asOf, groupBy: req.query.groupBy, now: ctx.clock.now() });
+    // By hospital a national round answers 50,000 rows (14 MB): PostgreSQL writes each row's JSON (row_to_json, in the
+    // schema's field order), and the body is sent as written, past the schema's serializer, which tested each nullable
+    // figure against its anyOf (~250 ms). test/api/monitoring.test.ts checks the body against the schema.
+    return sendJsonText(reply, svc.monitoringBody(m));
   });
 
   app.get('/v1/rounds/:id/alerts', {

@@ -37,10 +37,15 @@ export async function unschedule(tx: Queryable, key: string): Promise<void> {
 
 const FINAL: readonly OutboxState[] = ['done', 'failed', 'cancelled'];
 
-/** Waits until a job has finished (done, failed or cancelled); null when `timeoutMs` passes first. */
+/**
+ * Waits until a job has finished (done, failed or cancelled); null when `timeoutMs` passes first. An
+ * official waits on it (POST /open): a primary-key read every 25 ms costs nothing beside the opening,
+ * where pauses growing to 200 ms answered up to 200 ms after the job had finished (190 ms of a 0.69 s
+ * national opening).
+ */
 export async function waitForJob(db: Queryable, id: number, timeoutMs: number): Promise<OutboxRow | null> {
   const until = Date.now() + timeoutMs;
-  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+  for (let pause = 5; ; pause = Math.min(pause * 2, 25)) {
     const [row] = await db.orm.select().from(outbox).where(eq(outbox.id, id));
     if (row && FINAL.includes(row.state)) return row;
     if (Date.now() + pause > until) return null;

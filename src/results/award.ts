@@ -13,7 +13,7 @@ import { applyTransition, loadRound } from '../rounds/service.js';
 import { guardTransition } from '../rounds/lifecycle.js';
 import { notFound } from '../http/problem.js';
 import { byItemNo } from '../rounds/members.js';
-import { unitCode, unitOfCode, unitSql, type RegionLevel } from './units.js';
+import { demandUnitSql, unitCode, unitOfCode, type RegionLevel } from './units.js';
 
 /**
  * round(quantity × ratio), half up, as SQL over integers where it can be: with every ratio of `k` ≤ 9
@@ -36,9 +36,10 @@ export function agreedSql(ratios: readonly (string | null)[], q: string): { sql:
 
 /**
  * Step 1: the round's demand of awarded items by (item, unit, preferred
- * manufacturer), into award_demand: one pass over demand with one hash join
- * (the hospitals); each item's agreed volume ratio comes as an array indexed
- * by item number, so the plan does not depend on the small tables' statistics.
+ * manufacturer), into award_demand: one pass over demand alone (each line
+ * carries its hospital's city, so no join); each item's agreed volume ratio
+ * comes as an array indexed by item number, so the plan does not depend on
+ * the small tables' statistics.
  */
 async function stage(tx: Queryable, r: RoundRow): Promise<void> {
   const awarded = await tx.query<{ no: number; ratio: string }>(
@@ -48,20 +49,18 @@ async function stage(tx: Queryable, r: RoundRow): Promise<void> {
   // Hash aggregation keeps it one pass (a sort of millions of rows costs more than the scan); JIT compiling costs more than it saves.
   await tx.query(`SET LOCAL work_mem = '256MB'`);
   await tx.query('SET LOCAL enable_sort = off');
-  await tx.query('SET LOCAL enable_nestloop = off');
   await tx.query('SET LOCAL jit = off');
   // Parallel workers share the scan and the partial aggregates (with integer ratios, 1.7 s → 0.5 s at national scale on 2 cores): the planner,
   // which expects hundreds of thousands of groups where there are a few thousand, would not start them on its costs.
   await tx.query('SET LOCAL parallel_setup_cost = 0');
   await tx.query('SET LOCAL parallel_tuple_cost = 0');
   await tx.query(`CREATE TEMP TABLE award_demand ON COMMIT DROP AS
-    SELECT d.item_no, ${unitSql('h', r.rules.regionLevel)} AS unit, d.preferred_no, count(*)::int AS hospitals,
+    SELECT d.item_no, ${demandUnitSql('d', r.rules.regionLevel)} AS unit, d.preferred_no, count(*)::int AS hospitals,
            sum(d.quantity) AS demand, sum(${agreed.sql}) AS agreed
-      FROM demand d JOIN organizations h ON h.no = d.hospital_no
+      FROM demand d
      WHERE d.round_no = $1 AND ($2::${agreed.type}[])[d.item_no] IS NOT NULL
      GROUP BY 1, 2, 3`, [r.no, agreed.array]);
   await tx.query('SET LOCAL enable_sort = on');
-  await tx.query('SET LOCAL enable_nestloop = on');
   await tx.query('SET LOCAL parallel_setup_cost TO DEFAULT');
   await tx.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
 }

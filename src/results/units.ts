@@ -12,6 +12,9 @@ export const unitSql = (h: string, level: RegionLevel) => (level === 'city' ? `$
 export const unitCode = (unit: number, level: RegionLevel): string =>
   level === 'city' ? `${String(unit).padStart(4, '0')}00` : `${String(unit).padStart(2, '0')}0000`;
 
+/** SQL: the unit number of demand line `d` (its hospital's city, organizations.city) at the round's level. */
+export const demandUnitSql = (d: string, level: RegionLevel) => (level === 'city' ? `${d}.city` : `(${d}.city / 100)::smallint`);
+
 /** "440000" → 44 (province), "440100" → 4401 (city). */
 export const unitOfCode = (code: string, level: RegionLevel): number => Number(level === 'city' ? code.slice(0, 4) : code.slice(0, 2));
 

@@ -1,19 +1,19 @@
 import type { Queryable } from '../db/client.js';
 import { regionPrefix } from '../rules/regions.js';
 
-/** A hospital as bulk uploads name it: by id or external id, with its number and whether it belongs to the round. */
-export interface HospitalRef { no: number; id: string; inRound: boolean }
+/** A hospital as bulk uploads name it: by id or external id, with its number, its city's (organizations.city) and whether it belongs to the round. */
+export interface HospitalRef { no: number; id: string; city: number; inRound: boolean }
 
 /** Every hospital of the platform by id and external id, marked in or out of the round's regions (one small read per upload). */
 export async function hospitalIndex(db: Queryable, regionCodes: readonly string[]) {
-  const rows = await db.query<{ no: number; id: string; external_id: string | null; region_code: string }>(
-    `SELECT no, id, external_id, region_code FROM organizations WHERE kind = 'hospital'`);
+  const rows = await db.query<{ no: number; id: string; external_id: string | null; region_code: string; city: number }>(
+    `SELECT no, id, external_id, region_code, city FROM organizations WHERE kind = 'hospital'`);
   // The region rule of DOMAIN.md "Actors" in JS: a code is covered by a region when it starts with the region's prefix.
   const prefixes = regionCodes.map(regionPrefix);
   const byId = new Map<string, HospitalRef>();
   const byExternalId = new Map<string, HospitalRef>();
   for (const r of rows) {
-    const ref = { no: r.no, id: r.id, inRound: prefixes.some((p) => r.region_code.startsWith(p)) };
+    const ref = { no: r.no, id: r.id, city: r.city, inRound: prefixes.some((p) => r.region_code.startsWith(p)) };
     byId.set(r.id, ref);
     if (r.external_id !== null) byExternalId.set(r.external_id, ref);
   }

@@ -152,6 +152,9 @@ describe('demand API', () => {
     const snapshot = (r: string) => w.t.db.query(
       `SELECT hospital_id, item_code, quantity, preferred_manufacturer_id FROM ${DEMAND} WHERE round_id = $1 ORDER BY hospital_id, item_code`, [r]);
     const qty = stored;
+    /** GET /demand's totals per item that has demand (what opening and OCDS read). */
+    const totals = async (r: string) => ((await w.api.get(`/v1/rounds/${r}/demand`, w.alliance.h)).body.data as { itemCode: string; hospitals: number }[])
+      .filter((t) => t.hospitals > 0);
 
     beforeAll(async () => {
       rb = (await round(w, { items: BULK_ITEMS(), state: 'demand' })).id;
@@ -270,10 +273,13 @@ describe('demand API', () => {
       expect(p.errors).toEqual([{ line: 4, message: expect.stringMatching(/\bline 2\b/) }]);
       expect(await count(w.t.db, DEMAND, 'round_id = $1', [fresh])).toBe(0);
 
-      const first = await bulk(fresh, w.alliance.h, `hospitalId,itemCode,quantity\n${w.hospitals.gz1.id},A1,10\n${w.hospitals.nj.id},A2,20\n`);
+      // Lines out of key order (nj was registered after gz1): the insert sorts them; the totals are those streamed.
+      const first = await bulk(fresh, w.alliance.h, `hospitalId,itemCode,quantity\n${w.hospitals.nj.id},A2,20\n${w.hospitals.gz1.id},A1,10\n${w.hospitals.gz1.id},A2,5\n`);
       expect(first.status, JSON.stringify(first.body)).toBe(200);
+      expect(await totals(fresh)).toEqual([{ itemCode: 'A1', hospitals: 1, quantity: 10 }, { itemCode: 'A2', hospitals: 2, quantity: 25 }]);
       expect(await snapshot(fresh)).toEqual([
         { hospital_id: w.hospitals.gz1.id, item_code: 'A1', quantity: 10, preferred_manufacturer_id: null },
+        { hospital_id: w.hospitals.gz1.id, item_code: 'A2', quantity: 5, preferred_manufacturer_id: null },
         { hospital_id: w.hospitals.nj.id, item_code: 'A2', quantity: 20, preferred_manufacturer_id: null },
       ].sort((x, y) => x.hospital_id.localeCompare(y.hospital_id)));
       const second = await bulk(fresh, w.alliance.h, `hospitalId,itemCode,quantity,preferredManufacturerId\n${w.hospitals.gz1.id},A1,11,${m.id}\n${w.hospitals.gz1.id},A2,12,\n`);
@@ -281,6 +287,8 @@ describe('demand API', () => {
       expect(await qty(fresh, w.hospitals.gz1.id, 'A1')).toEqual({ quantity: 11, preferred_manufacturer_id: m.id });
       expect(await qty(fresh, w.hospitals.gz1.id, 'A2')).toEqual({ quantity: 12, preferred_manufacturer_id: null });
       expect(await qty(fresh, w.hospitals.nj.id, 'A2')).toEqual({ quantity: 20, preferred_manufacturer_id: null });
+      // An upsert's totals are summed from the round's demand.
+      expect(await totals(fresh)).toEqual([{ itemCode: 'A1', hospitals: 1, quantity: 11 }, { itemCode: 'A2', hospitals: 2, quantity: 32 }]);
     });
 
     it('lets an upload win over a key another request writes while it runs (the first-upload insert falls back to an upsert)', async () => {
@@ -289,9 +297,10 @@ describe('demand API', () => {
       await w.t.db.transaction(async (tx) => {
         // Another request's row, not yet committed. On PostgreSQL the upload sees an empty rb, inserts, and
         // waits on this key; PGlite has one connection, so there the upload runs after this commits and upserts.
-        await tx.query(`INSERT INTO demand (round_no, item_no, hospital_no, quantity)
-          SELECT r.no, i.no, h.no, 7 FROM rounds r JOIN items i ON i.round_id = r.id AND i.code = 'A1', organizations h
-           WHERE r.id = $1 AND h.id = $2`, [fresh, w.hospitals.gz1.id]);
+        // And a key the upload does not give (nj, A2): it shows whether the totals were summed after the fallback.
+        await tx.query(`INSERT INTO demand (round_no, item_no, hospital_no, quantity, city)
+          SELECT r.no, i.no, h.no, 7, h.city FROM rounds r JOIN items i ON i.round_id = r.id, organizations h
+           WHERE r.id = $1 AND ((i.code = 'A1' AND h.id = $2) OR (i.code = 'A2' AND h.id = $3))`, [fresh, w.hospitals.gz1.id, w.hospitals.nj.id]);
         upload = bulk(fresh, w.alliance.h, `hospitalId,itemCode,quantity\n${w.hospitals.gz1.id},A1,70\n${w.hospitals.nj.id},A1,80\n`);
         if (w.t.db.kind !== 'postgres') return;
         for (let i = 0; ; i++) {
@@ -306,6 +315,8 @@ describe('demand API', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(await qty(fresh, w.hospitals.gz1.id, 'A1')).toEqual({ quantity: 70, preferred_manufacturer_id: null });
       expect(await qty(fresh, w.hospitals.nj.id, 'A1')).toEqual({ quantity: 80, preferred_manufacturer_id: null });
+      // Fallen back to an upsert, the totals are summed from the round's demand, not taken from the stream.
+      expect(await totals(fresh)).toEqual([{ itemCode: 'A1', hospitals: 2, quantity: 150 }, { itemCode: 'A2', hospitals: 1, quantity: 7 }]);
     });
 
     it('takes CSV or NDJSON only (415) and refuses bodies above the bulk limit (413)', async () => {

@@ -120,6 +120,14 @@ describe('migrations from the schema before compact keys', () => {
     }
   });
 
+  it('gives every demand line its hospital\'s city (migration 0010), which award groups by', async () => {
+    const [c] = await db.query<{ lines: number; wrong: number }>(
+      `SELECT count(*)::int AS lines, count(*) FILTER (WHERE d.city IS DISTINCT FROM h.city)::int AS wrong
+         FROM demand d JOIN organizations h ON h.no = d.hospital_no`);
+    expect(c.lines).toBeGreaterThan(0);
+    expect(c.wrong).toBe(0);
+  });
+
   it('keeps integer numbers in id order and the identities counting on from them', async () => {
     const orgs = await db.query<{ id: string; no: number }>('SELECT id, no FROM organizations ORDER BY no');
     expect(orgs.map((o) => o.id)).toEqual([...orgs.map((o) => o.id)].sort());

@@ -251,10 +251,15 @@ describe('monitoring', () => {
       expect(res.body).toEqual({ asOf: '2026-06', monthsElapsed: 4, rows: [item] });
     });
 
-    it('is written as the response schema would write it, byte for byte (the route serializes with JSON.stringify)', async () => {
+    it('is written as the response schema would write it, byte for byte (the route sends the rows PostgreSQL wrote)', async () => {
       const serialize = fastJson(Monitoring as never);
-      for (const q of ['groupBy=hospital&asOf=2026-06', 'groupBy=item&asOf=2026-04', 'groupBy=region']) {
-        const res = await x.t.app.inject({ method: 'GET', url: `/v1/rounds/${roundId}/monitoring?${q}`, headers: x.alliance.h });
+      const asked: [string, Record<string, string>][] = [
+        ...['groupBy=hospital&asOf=2026-06', 'groupBy=item&asOf=2026-04', 'groupBy=region', 'groupBy=manufacturer&asOf=2026-06']
+          .map((q): [string, Record<string, string>] => [q, x.alliance.h]),
+        ['groupBy=item&asOf=2026-06', x.h.h1.h], ['groupBy=hospital&asOf=2026-06', x.m.M2.h],
+      ];
+      for (const [q, h] of asked) {
+        const res = await x.t.app.inject({ method: 'GET', url: `/v1/rounds/${roundId}/monitoring?${q}`, headers: h });
         expect(res.statusCode, res.body).toBe(200);
         expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
         expect(res.body, q).toBe(serialize(JSON.parse(res.body)));
@@ -398,7 +403,8 @@ describe('monitoring', () => {
   describe('rule twins: the SQL ratios and predicates against src/rules/monitoring.ts', () => {
     it('ratio4 in SQL equals ratio4 in TS', async () => {
       const pairs: [string, string][] = [['1', '3'], ['2', '3'], ['1', '20000'], ['-1', '20000'], ['-1', '80000'], ['3', '20000'],
-        ['1018.5', '1950'], ['2600.26', '4550'], ['0.00005', '1'], ['0.00015', '1'], ['-0.00015', '1'], ['999999999999', '7'], ['5', '0']];
+        ['1018.5', '1950'], ['2600.26', '4550'], ['0.00005', '1'], ['0.00015', '1'], ['-0.00015', '1'], ['999999999999', '7'], ['5', '0'],
+        ['1', '-3'], ['-7.00005', '2'], ['123456789.1234', '0.0003'], ['0', '7'], ['0.0000', '-2.5'], ['2', '2']];
       for (let i = 0; i < 300; i++) {
         const a = (Math.floor(Math.random() * 2e9) - 1e9) / 10 ** Math.floor(Math.random() * 5);
         const b = Math.floor(Math.random() * 1e6) + 1;
@@ -408,6 +414,29 @@ describe('monitoring', () => {
         'SELECT ratio4(a::numeric, b::numeric)::text AS v FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, b, n) ORDER BY n',
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
       expect(rows.map((r) => r.v)).toEqual(pairs.map(([a, b]) => ratio4(a, b)));
+    });
+
+    it('ratio4 of integers (int8 arithmetic below 4 × 10^14, numeric above) equals ratio4 in TS', async () => {
+      const edge = 400000000000000n;
+      const pairs: [bigint, bigint][] = [[1n, 3n], [-1n, 3n], [1n, -3n], [0n, 7n], [5n, 0n], [1n, 20000n], [-1n, 20000n], [3n, 40000n],
+        [edge - 1n, 3n], [edge, 3n], [-edge, 7n], [edge - 1n, edge - 1n], [7n, edge], [9223372036854775807n / 20000n, 9n],
+        [9223372036854775807n, 2n], [-9223372036854775807n, 9223372036854775807n], [-9223372036854775808n, 3n], [2n, -9223372036854775808n], [12n * 999999999999n, 7n * 1000000000000n]];
+      for (let i = 0; i < 300; i++) {
+        const big = Math.random() < 0.2;
+        const a = BigInt(Math.floor(Math.random() * 2e9) - 1e9) * (big ? 10n ** 6n : 1n);
+        pairs.push([a, BigInt(Math.floor(Math.random() * 1e6) + 1) * (Math.random() < 0.1 ? -1n : 1n)]);
+      }
+      const rows = await x.t.db.query<{ v: string | null; t: string }>(
+        `SELECT ratio4(a::bigint, b::bigint)::text AS v, pg_typeof(ratio4(a::bigint, b::bigint))::text AS t
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, b, n) ORDER BY n`,
+        [pairs.map((p) => String(p[0])), pairs.map((p) => String(p[1]))]);
+      expect(rows.map((r) => r.v)).toEqual(pairs.map(([a, b]) => ratio4(String(a), String(b))));
+      expect(new Set(rows.map((r) => r.t))).toEqual(new Set(['numeric']));
+      // Every mix of integer and numeric arguments resolves to one twin, with the same value.
+      const [mixed] = await x.t.db.query<Record<string, string>>(
+        `SELECT ratio4(5, 6)::text AS ii, ratio4(5, 6::bigint)::text AS ib, ratio4(5::bigint, 6)::text AS bi, ratio4(5::numeric, 6)::text AS ni,
+                ratio4(5, 6::numeric)::text AS in_, ratio4(-5::smallint, 6)::text AS si`, []);
+      expect(mixed).toEqual({ ii: '0.8333', ib: '0.8333', bi: '0.8333', ni: '0.8333', in_: '0.8333', si: '-0.8333' });
     });
 
     it('by hospital, the three reads of the whole round (totals, totals less later months, months summed) agree', async () => {
