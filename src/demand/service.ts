@@ -4,7 +4,7 @@ import { actorOf } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { demand, items, organizations } from '../db/schema.js';
 import { appendEvent } from '../audit/service.js';
-import { LineErrors, copyStream, echo, readBulkBatches, type BulkBody, type BulkRecord } from '../http/bulk.js';
+import { KeyOrder, LineErrors, copyStream, echo, readBulkBatches, type BulkBody, type BulkRecord } from '../http/bulk.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { invalidInput, notFound } from '../http/problem.js';
 import { guardDemand } from '../rounds/lifecycle.js';
@@ -92,20 +92,15 @@ export function demandLine(r: Record<string, unknown>, ix: DemandIndex): LineRes
 }
 
 /**
- * What an upload's lines showed as they streamed: whether their keys came in primary-key order (then the
- * INSERT needs no sort of the staged lines) and, per item, the hospitals and quantity (a round's first upload
- * sets demand_totals from these instead of summing what it wrote). Whole quantities ≤ MAX_QUANTITY: a sum
- * of millions of them stays an exact integer in a double.
+ * What an upload's lines showed as they streamed: whether their keys came in primary-key order and, per
+ * item, the hospitals and quantity (a round's first upload sets demand_totals from these instead of summing
+ * what it wrote). Whole quantities ≤ MAX_QUANTITY: a sum of millions of them stays an exact integer in a double.
  */
 class Streamed {
-  ordered = true;
-  private lastHospital = -1;
-  private lastItem = -1;
+  readonly order = new KeyOrder();
   readonly items = new Map<number, { hospitals: number; quantity: number }>();
   saw(hospitalNo: number, itemNo: number, quantity: number) {
-    if (hospitalNo < this.lastHospital || (hospitalNo === this.lastHospital && itemNo <= this.lastItem)) this.ordered = false;
-    this.lastHospital = hospitalNo;
-    this.lastItem = itemNo;
+    this.order.saw(hospitalNo, itemNo);
     const t = this.items.get(itemNo);
     if (t) { t.hospitals++; t.quantity += quantity; } else this.items.set(itemNo, { hospitals: 1, quantity });
   }
@@ -152,7 +147,7 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
     const [{ first }] = await tx.query<{ first: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM demand WHERE round_no = $1) AS first', [r.no]);
     let inserted = first;
     try {
-      await tx.savepoint((sp) => sp.query(first ? insertDemand(seen.ordered) : upsertDemand(seen.ordered), [r.no]));
+      await tx.savepoint((sp) => sp.query(first ? insertDemand(seen.order.ordered) : upsertDemand(seen.order.ordered), [r.no]));
     } catch (e) {
       // 21000: the upsert met a key twice; 23505: the insert met a key twice, or a row another
       // request committed since the check above. The savepoint has undone the attempt.
@@ -165,7 +160,7 @@ export async function bulkDemand(ctx: AppContext, p: Principal, roundId: string,
         throw dup.problem();
       }
       if (code !== '23505') throw e;
-      await tx.query(upsertDemand(seen.ordered), [r.no]);
+      await tx.query(upsertDemand(seen.order.ordered), [r.no]);
       inserted = false;
     }
     // What the upload inserted alone is the round's demand: its totals are the streamed ones (a pass over

@@ -367,3 +367,18 @@ export async function* copyStream(
   }
   if (batch && !errors.any) yield batch;
 }
+
+/**
+ * Whether an upload's lines come in (hospital, item) order, the leading columns of the tables' primary keys:
+ * then the INSERT from the staging table needs no sort. A key given twice still fails that INSERT.
+ */
+export class KeyOrder {
+  ordered = true;
+  private hospital = -1;
+  private item = -1;
+  saw(hospital: number, item: number): void {
+    if (hospital < this.hospital || (hospital === this.hospital && item < this.item)) this.ordered = false;
+    this.hospital = hospital;
+    this.item = item;
+  }
+}

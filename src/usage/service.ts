@@ -15,7 +15,7 @@ import type { Queryable, Tx } from '../db/client.js';
 import { appendEvent } from '../audit/service.js';
 import { wholeQuantity } from '../demand/service.js';
 import { MAX_QUANTITY } from '../demand/schemas.js';
-import { LineErrors, copyStream, echo, readBulkBatches, type BulkBody, type BulkRecord } from '../http/bulk.js';
+import { KeyOrder, LineErrors, copyStream, echo, readBulkBatches, type BulkBody, type BulkRecord } from '../http/bulk.js';
 import { invalidInput } from '../http/problem.js';
 import { guardContractPeriod } from '../rounds/lifecycle.js';
 import type { RoundRow } from '../rounds/mapper.js';
@@ -41,8 +41,8 @@ interface Context {
   first: number; last: number; current: number;
   /** The months the upload's lines name. */
   periods: Set<number>;
-  /** Whether the lines so far came in (hospital, item) order, and the last such key: such an upload is not sorted again. */
-  ordered: boolean; lastHospital: number; lastItem: number;
+  /** Whether the lines came in (hospital, item) order: such an upload is not sorted again. */
+  order: KeyOrder;
   /** The last period text read and its month number (an upload is mostly one month). */
   lastPeriod?: { text: string; p: number };
 }
@@ -119,9 +119,7 @@ export function usageLine({ line, record: r }: BulkRecord, c: Context): string |
   if (isBad(received)) return received;
   const amount = amountLine(r.amount);
   if (isBad(amount)) return amount;
-  if (hospital < c.lastHospital || (hospital === c.lastHospital && item < c.lastItem)) c.ordered = false;
-  c.lastHospital = hospital;
-  c.lastItem = item;
+  c.order.saw(hospital, item);
   return `${line}\t${hospital}\t${item}\t${period}\t${product}\t${ordered}\t${received}\t${amount}\n`;
 }
 
@@ -147,7 +145,7 @@ async function contextOf(ctx: AppContext, tx: Queryable, p: Principal, r: RoundR
   const { first, last } = contractSpan(contractStartOf(r), r.contractMonths);
   return {
     p, hospitals: await hospitalIndex(tx, r.regionCodes), items: await itemIndex(tx, r.id),
-    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()), periods: new Set(), ordered: true, lastHospital: 0, lastItem: 0,
+    products: products ? await productIndex(tx) : new Map(), first, last, current: periodAt(ctx.clock.now()), periods: new Set(), order: new KeyOrder(),
   };
 }
 
@@ -268,9 +266,9 @@ export async function putUsage(ctx: AppContext, p: Principal, roundId: string, b
     // parallel workers for the agreements' scan) where the planner, misled by the staging table's join estimate,
     // probes their index once per line (5.4 s). A replacing upload keeps its index probes of the replaced rows.
     if (!seen) await tx.query('SET LOCAL enable_nestloop = off');
-    await mergeOnce(tx, body.format === 'json', mergeUsage(!seen, c.ordered), [r.no, r.id], () => repeatedLines(tx, 'usage_stage', 'hospital_no, item_no, period, product_no',
+    await mergeOnce(tx, body.format === 'json', mergeUsage(!seen, c.order.ordered), [r.no, r.id], () => repeatedLines(tx, 'usage_stage', 'hospital_no, item_no, period, product_no',
       `'hospital ' || h.id || ', period ' || period_text(w.period) || ', item ' || i.code || ', product ' || coalesce((SELECT id FROM products WHERE no = w.product_no), '(none)')`, r.id),
-    seen ? undefined : mergeUsage(false, c.ordered));
+    seen ? undefined : mergeUsage(false, c.order.ordered));
     await tx.query('SET LOCAL enable_nestloop = on');
     await appendEvent(tx, roundId, { type: 'usage.uploaded', actor: actorOf(p), at: ctx.clock.now(), data: { rows } });
     return { rows };
